@@ -1,0 +1,15 @@
+"""lava_eirate: E/I networks from rates to Loihi-ready fixed-point spiking networks in Lava.
+
+The fixed-point engine (:func:`simulate_fixed`) is bit-exact with Lava 0.10's
+``PyLifModelBitAcc`` + ``PyDenseModelBitAcc``/``PySparseModelBitAcc``.
+Lava itself is imported only by :mod:`lava_eirate.proc` and the reference helpers in
+:mod:`lava_eirate.lava_ref`, so ``import lava_eirate`` stays fast.
+"""
+from .loihi.weights import SignMode
+from .params import FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
+from .simulate import Trace, simulate_fixed, simulate_float, simulate_rate
+
+__version__ = "0.1.0"
+
+__all__ = ["SignMode", "FixedLIF", "FixedSynapses", "FloatLIF", "FloatSynapses", "Trace",
+           "simulate_fixed", "simulate_float", "simulate_rate", "__version__"]

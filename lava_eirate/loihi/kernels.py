@@ -1,0 +1,192 @@
+"""numba kernels for Loihi's integer LIF dynamics and synaptic accumulation.
+
+Bit-level reference: Lava 0.10 ``AbstractPyLifModelFixed.subthr_dynamics`` and
+``PyLifModelBitAcc`` (lava/proc/lif/models.py), ``PyDenseModelBitAcc`` /
+``PySparseModelBitAcc`` (lava/proc/dense/models.py, lava/proc/sparse/models.py) and the
+port dtypes that connect them. The int32 wrap points of that code are reproduced, not
+only its intended 24-bit arithmetic:
+
+* the Dense output port is int32: the int64 sum, after ``weight_exp``, is cast to int32;
+* LIF's ``a_in`` sums its sources in int32 and shifts the sum left by 6 in int32;
+* the decayed u is cast to int32, the input added in int32, then u wraps once by 2**24;
+* ``decay(v) + u + bias`` is formed in int32 and then clipped to +-(2**23 - 1).
+
+All kernels take plain arrays and scalars. Synapses come either as CSC (for each
+presynaptic neuron j, ``indices[indptr[j]:indptr[j+1]]`` are its targets and ``data``
+the int16 mantissas) or as a dense transposed int16 matrix ``w_t[pre, post]``; cost is
+spikes x fan-out either way.
+"""
+import numpy as np
+from numba import njit
+
+from .limits import ACT_SHIFT, DECAY_SHIFT, UV_HALF, V_MAX, V_MIN
+
+_WRAP = 2 * UV_HALF
+
+FMT_NONE = 0
+FMT_CSC = 1
+FMT_DENSE = 2
+
+
+@njit(cache=True, inline="always")
+def wrap_int32(x):
+    """Two's-complement wrap of an int64 into the int32 range (numpy's unsafe cast)."""
+    return np.int64(np.int32(x))
+
+
+@njit(cache=True, inline="always")
+def decay(x, keep):
+    """``sign(x) * ((|x| * keep) >> 12)``: Loihi's decay, rounding toward zero.
+
+    ``keep = 4096 - du - 1`` for u and ``4096 - dv`` for v.
+    """
+    p = x * keep
+    if p >= 0:
+        return p >> DECAY_SHIFT
+    return -((-p) >> DECAY_SHIFT)
+
+
+@njit(cache=True, inline="always")
+def exp_shift(acc, weight_exp):
+    """``acc << weight_exp`` if ``weight_exp > 0`` else ``acc >> -weight_exp`` (floors)."""
+    if weight_exp > 0:
+        return acc << weight_exp
+    return acc >> (-weight_exp)
+
+
+@njit(cache=True, inline="always")
+def lif_fixed_neuron(u, v, a_in, ukeep, vkeep, bias_eff, vth_eff):
+    """One Loihi LIF update of a single neuron; returns ``(u, v, spiked)``.
+
+    ``a_in`` is the int32 synaptic input of this step, ``bias_eff`` the int32
+    ``bias_mant << bias_exp`` and ``vth_eff`` the int32 ``vth << 6``.
+    """
+    act = wrap_int32(a_in << ACT_SHIFT)
+    cur = wrap_int32(wrap_int32(decay(u, ukeep)) + act)
+    if cur > UV_HALF:
+        cur -= _WRAP
+    elif cur <= -UV_HALF:
+        cur += _WRAP
+    vol = wrap_int32(wrap_int32(decay(v, vkeep) + cur) + bias_eff)
+    if vol > V_MAX:
+        vol = V_MAX
+    elif vol < V_MIN:
+        vol = V_MIN
+    if vol > vth_eff:
+        return cur, np.int64(0), True
+    return cur, vol, False
+
+
+@njit(cache=True)
+def accumulate_csc(spikes, nspk, indptr, indices, data, acc):
+    """``acc[post] += W[post, j]`` for the first ``nspk`` spiking ``j`` in ``spikes``."""
+    for q in range(nspk):
+        j = spikes[q]
+        for k in range(indptr[j], indptr[j + 1]):
+            acc[indices[k]] += data[k]
+
+
+@njit(cache=True)
+def accumulate_dense(spikes, nspk, w_t, acc):
+    """``acc += w_t[j, :]`` for the first ``nspk`` spiking ``j`` (``w_t`` is W transposed)."""
+    n_post = w_t.shape[1]
+    for q in range(nspk):
+        row = w_t[spikes[q]]
+        for i in range(n_post):
+            acc[i] += row[i]
+
+
+@njit(cache=True)
+def run_fixed(t0, num_steps, u, v, acc, ukeep, vkeep, bias_eff, vth_eff,
+              fmt, indptr, indices, data, w_t, weight_exp,
+              a_ext, rec_s, rec_u, rec_v, spikes):
+    """Run ``num_steps`` Loihi steps of a LIF population with recurrent synapses.
+
+    State (updated in place): ``u``, ``v`` (int64, values in int32 range) and ``acc``
+    (int64, the synaptic sum accumulated on the previous step, before ``weight_exp``).
+    ``a_ext`` is ``(T, n)`` int64 external input (``T == 0``: none), indexed by
+    ``t0 + step``; ``rec_s``/``rec_u``/``rec_v`` have ``T`` rows or 0 rows (not
+    recorded) and are written at row ``t0 + step``. ``spikes`` is an int32 work buffer
+    of length n. Returns the number of spikes emitted.
+    """
+    n = u.shape[0]
+    has_ext = a_ext.shape[0] > 0
+    do_s = rec_s.shape[0] > 0
+    do_u = rec_u.shape[0] > 0
+    do_v = rec_v.shape[0] > 0
+    total = 0
+    for step in range(num_steps):
+        t = t0 + step
+        nspk = 0
+        for i in range(n):
+            a = wrap_int32(exp_shift(acc[i], weight_exp))
+            acc[i] = 0
+            if has_ext:
+                a = wrap_int32(a + a_ext[t, i])
+            cur, vol, spk = lif_fixed_neuron(u[i], v[i], a, ukeep[i], vkeep[i],
+                                             bias_eff[i], vth_eff[i])
+            u[i] = cur
+            v[i] = vol
+            if spk:
+                spikes[nspk] = i
+                nspk += 1
+            if do_s:
+                rec_s[t, i] = spk
+            if do_u:
+                rec_u[t, i] = cur
+            if do_v:
+                rec_v[t, i] = vol
+        total += nspk
+        if fmt == FMT_CSC:
+            accumulate_csc(spikes, nspk, indptr, indices, data, acc)
+        elif fmt == FMT_DENSE:
+            accumulate_dense(spikes, nspk, w_t, acc)
+    return total
+
+
+@njit(cache=True)
+def run_float(t0, num_steps, u, v, acc, du, dv, bias, vth,
+              fmt, indptr, indices, data, w_t,
+              a_ext, rec_s, rec_u, rec_v, spikes):
+    """Float LIF + Dense (Lava's ``PyLifModelFloat`` / ``PyDenseModelFloat``).
+
+    ``u = u*(1-du) + a``; ``v = v*(1-dv) + u + bias``; spike where ``v > vth``, then
+    ``v = 0``. ``acc`` holds the synaptic sum of the previous step's spikes.
+    Arguments as in :func:`run_fixed`, with float64 arrays.
+    """
+    n = u.shape[0]
+    has_ext = a_ext.shape[0] > 0
+    do_s = rec_s.shape[0] > 0
+    do_u = rec_u.shape[0] > 0
+    do_v = rec_v.shape[0] > 0
+    total = 0
+    for step in range(num_steps):
+        t = t0 + step
+        nspk = 0
+        for i in range(n):
+            a = acc[i]
+            acc[i] = 0.0
+            if has_ext:
+                a = a + a_ext[t, i]
+            cur = u[i] * (1.0 - du[i])
+            cur += a
+            vol = v[i] * (1.0 - dv[i]) + cur + bias[i]
+            spk = vol > vth[i]
+            if spk:
+                vol = 0.0
+                spikes[nspk] = i
+                nspk += 1
+            u[i] = cur
+            v[i] = vol
+            if do_s:
+                rec_s[t, i] = spk
+            if do_u:
+                rec_u[t, i] = cur
+            if do_v:
+                rec_v[t, i] = vol
+        total += nspk
+        if fmt == FMT_CSC:
+            accumulate_csc(spikes, nspk, indptr, indices, data, acc)
+        elif fmt == FMT_DENSE:
+            accumulate_dense(spikes, nspk, w_t, acc)
+    return total

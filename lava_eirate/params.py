@@ -1,0 +1,340 @@
+"""Validated parameter sets: :class:`FixedLIF`, :class:`FixedSynapses`, :class:`FloatLIF`.
+
+Every parameter is checked when it is set (on construction and on later assignment); a
+value outside its legal range raises ``ValueError`` naming the parameter, the value
+(with its index for arrays) and the range. Ranges: :mod:`lava_eirate.loihi.limits`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _validate as V
+from .loihi import limits as L
+from .loihi.kernels import FMT_CSC, FMT_DENSE
+from .loihi.weights import (SignMode, as_sign_mode, detect_sign_mode, mantissa_range,
+                            truncate_mantissas)
+
+#: A dense matrix denser than this is stored transposed and dense (no index arrays).
+DENSE_STORAGE_DENSITY = 0.5
+
+
+class _PerNeuronInt:
+    """Descriptor: an integer scalar or per-neuron array, validated on assignment."""
+
+    def __init__(self, lo: int, hi: int, doc: str):
+        self.lo, self.hi, self.__doc__ = lo, hi, doc
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return obj.__dict__[self.name]
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.name] = V.int_param(self.name, value, self.lo, self.hi, obj.n)
+
+
+class _PerNeuronFloat:
+    """Descriptor: a finite real scalar or per-neuron array, validated on assignment."""
+
+    def __init__(self, lo: float, hi: float, doc: str):
+        self.lo, self.hi, self.__doc__ = lo, hi, doc
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return obj.__dict__[self.name]
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.name] = V.float_param(self.name, value, self.lo, self.hi, obj.n)
+
+
+class FixedLIF:
+    """Loihi LIF neurons in integers (the parameters of Lava's ``PyLifModelBitAcc``).
+
+    Each parameter is a scalar or an array of shape ``(n,)``.
+
+    Parameters
+    ----------
+    n : number of neurons (>= 1).
+    du, dv : current and voltage decay, integers in [0, 4095] (per step, in 1/4096;
+        Loihi adds 1 to du).
+    vth : threshold mantissa in [0, 2**17 - 1]; the neuron spikes where ``v > vth << 6``.
+    bias_mant : bias mantissa in [-4096, 4095].
+    bias_exp : bias exponent in [0, 7]; the bias added each step is ``bias_mant << bias_exp``.
+    """
+
+    du = _PerNeuronInt(*L.DU_RANGE, "current decay in [0, 4095]")
+    dv = _PerNeuronInt(*L.DV_RANGE, "voltage decay in [0, 4095]")
+    vth = _PerNeuronInt(*L.VTH_RANGE, "threshold mantissa in [0, 131071]")
+    bias_mant = _PerNeuronInt(*L.BIAS_MANT_RANGE, "bias mantissa in [-4096, 4095]")
+    bias_exp = _PerNeuronInt(*L.BIAS_EXP_RANGE, "bias exponent in [0, 7]")
+
+    def __init__(self, n, du, dv, vth, bias_mant=0, bias_exp=0):
+        self.n = V.as_count("n", n)
+        self.du = du
+        self.dv = dv
+        self.vth = vth
+        self.bias_mant = bias_mant
+        self.bias_exp = bias_exp
+
+    def kernel_arrays(self):
+        """Per-neuron int64 arrays ``(ukeep, vkeep, bias_eff, vth_eff)`` for the kernels."""
+        n = self.n
+        ukeep = L.DECAY_UNITY - (V.full(self.du, n, np.int64) + L.DU_OFFSET)
+        vkeep = L.DECAY_UNITY - (V.full(self.dv, n, np.int64) + L.DV_OFFSET)
+        bias_eff = V.full(self.bias_mant, n, np.int64) << V.full(self.bias_exp, n, np.int64)
+        vth_eff = V.full(self.vth, n, np.int64) << L.VTH_SHIFT
+        return ukeep, vkeep, bias_eff, vth_eff
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, **{k: getattr(self, k).tolist()
+                                for k in ("du", "dv", "vth", "bias_mant", "bias_exp")}}
+
+    def __repr__(self):
+        def short(a):
+            return str(a.item()) if a.ndim == 0 else f"array(n={a.size})"
+        return (f"FixedLIF(n={self.n}, du={short(self.du)}, dv={short(self.dv)}, "
+                f"vth={short(self.vth)}, bias_mant={short(self.bias_mant)}, "
+                f"bias_exp={short(self.bias_exp)})")
+
+
+class FloatLIF:
+    """Floating-point LIF neurons (Lava's ``PyLifModelFloat``).
+
+    ``u = u*(1-du) + a``; ``v = v*(1-dv) + u + bias``; spike where ``v > vth``, then
+    ``v = 0``. du and dv are in [0, 1] per step; vth and bias are finite reals.
+    """
+
+    du = _PerNeuronFloat(0.0, 1.0, "current decay per step in [0, 1]")
+    dv = _PerNeuronFloat(0.0, 1.0, "voltage decay per step in [0, 1]")
+    vth = _PerNeuronFloat(-np.inf, np.inf, "threshold")
+    bias = _PerNeuronFloat(-np.inf, np.inf, "bias added each step")
+
+    def __init__(self, n, du, dv, vth, bias=0.0):
+        self.n = V.as_count("n", n)
+        self.du = du
+        self.dv = dv
+        self.vth = vth
+        self.bias = bias
+
+    def kernel_arrays(self):
+        n = self.n
+        return tuple(V.full(getattr(self, k), n, np.float64) for k in ("du", "dv", "bias", "vth"))
+
+    def __repr__(self):
+        return f"FloatLIF(n={self.n})"
+
+
+def _read_weights(weights):
+    """Return ``(matrix, is_sparse)`` with a 2-D numeric matrix; raise on bad input."""
+    if sp.issparse(weights):
+        w = sp.csc_matrix(weights)
+        w.sum_duplicates()
+        vals = w.data
+        label = "weights (stored values)"
+    else:
+        w = V._numeric_array("weights", weights)
+        vals = w
+        label = "weights"
+    if w.ndim != 2:
+        raise ValueError(f"weights must be a 2-D matrix W[post, pre]; got shape {w.shape}")
+    if w.shape[0] < 1 or w.shape[1] < 1:
+        raise ValueError(f"weights must have at least one row and column; got shape {w.shape}")
+    if np.iscomplexobj(vals):
+        raise ValueError("weights must be real integers, got complex values")
+    if np.issubdtype(vals.dtype, np.floating):
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            raise ValueError(f"{label} contain {int(bad.sum())} non-finite value(s); "
+                             f"weight mantissas must be finite integers")
+        bad = vals != np.trunc(vals)
+        if bad.any():
+            v = vals[bad][0] if not sp.issparse(w) else vals[np.argmax(bad)]
+            raise ValueError(f"{label} contain {int(bad.sum())} non-integer value(s) (e.g. {v}); "
+                             f"weight mantissas must be integers -- quantize them first "
+                             f"(lava_eirate.float_to_fixed)")
+    return w, sp.issparse(w)
+
+
+class FixedSynapses:
+    """Loihi weight mantissas with ``weight_exp``, ``num_weight_bits`` and ``sign_mode``.
+
+    ``weights`` is an (n_post, n_pre) integer array or scipy.sparse matrix, ``W[post,
+    pre]``. Preparation follows Lava's ``PyDenseModelBitAcc``: sign mode given or detected
+    (EXCITATORY if min >= 0, INHIBITORY if max <= 0, else MIXED; implicit zeros of a
+    sparse matrix count), then ``k = 8 - num_weight_bits (+1 if MIXED)`` low bits dropped.
+
+    Mantissas outside the sign mode's range (MIXED [-256, 255], EXCITATORY [0, 255],
+    INHIBITORY [-255, 0]) raise ``ValueError`` unless ``clip=True``, which clips them as
+    Lava's Dense silently does. The per-step input is ``(sum of W[:, j] over spiking j)``
+    shifted left by ``weight_exp`` (right, flooring, when negative), weight_exp in [-8, 7].
+    """
+
+    def __init__(self, weights, weight_exp=0, num_weight_bits=8, sign_mode=None, *, clip=False):
+        w, is_sparse = _read_weights(weights)
+        self.shape = tuple(int(s) for s in w.shape)
+        self.weight_exp = weight_exp
+        self.num_weight_bits = num_weight_bits
+        if is_sparse:
+            vals = w.data
+            has_implicit_zero = w.nnz < w.shape[0] * w.shape[1]
+            w_min = min(vals.min(), 0) if (has_implicit_zero and vals.size) else (vals.min() if vals.size else 0)
+            w_max = max(vals.max(), 0) if (has_implicit_zero and vals.size) else (vals.max() if vals.size else 0)
+        else:
+            w_min, w_max = w.min(), w.max()
+        mode = as_sign_mode(sign_mode)
+        if mode is None:
+            mode = detect_sign_mode(int(np.trunc(w_min)), int(np.trunc(w_max)))
+        self.sign_mode = mode
+        self.sign_mode_given = sign_mode is not None
+        lo, hi = mantissa_range(mode)
+
+        vals = (w.data if is_sparse else w)
+        if np.issubdtype(vals.dtype, np.floating):
+            vals = np.trunc(vals)
+        bad = (vals < lo) | (vals > hi)
+        n_out = int(np.count_nonzero(bad))
+        if n_out and not clip:
+            if is_sparse:
+                coo = w.tocoo()
+                k = int(np.argmax(bad))
+                where, val = f"weights[{coo.row[k]}, {coo.col[k]}]", coo.data[k]
+            else:
+                where, val = V._where("weights", vals, bad)
+            raise ValueError(
+                f"{where} = {val} is out of range [{lo}, {hi}] for sign_mode={mode.name} "
+                f"({n_out} weight(s) out of range); pass clip=True to clip as Lava's Dense does")
+        self.num_clipped = n_out
+        vals = np.clip(vals, lo, hi).astype(np.int32)
+        eff = truncate_mantissas(vals, mode, self.num_weight_bits)
+        self.num_truncated = int(np.count_nonzero(eff != vals))
+        if is_sparse:
+            mat = sp.csc_matrix((eff.astype(np.int16), w.indices.copy(), w.indptr.copy()),
+                                shape=self.shape)
+            mat.eliminate_zeros()
+            self.num_zeroed = int(np.count_nonzero((eff == 0) & (w.data != 0)))
+        else:
+            self.num_zeroed = int(np.count_nonzero((eff == 0) & (np.asarray(w) != 0)))
+            mat = eff.astype(np.int16)
+        self._store(mat)
+
+    def _store(self, mat):
+        n_post, n_pre = self.shape
+        nnz = mat.nnz if sp.issparse(mat) else int(np.count_nonzero(mat))
+        density = nnz / float(n_post * n_pre)
+        if not sp.issparse(mat) and density > DENSE_STORAGE_DENSITY:
+            self.fmt = FMT_DENSE
+            self.w_t = np.ascontiguousarray(mat.T, dtype=np.int16)
+            self.indptr = np.zeros(1, np.int64)
+            self.indices = np.zeros(0, np.int32)
+            self.data = np.zeros(0, np.int16)
+        else:
+            csc = sp.csc_matrix(mat)
+            csc.eliminate_zeros()
+            csc.sort_indices()
+            self.fmt = FMT_CSC
+            self.w_t = np.zeros((0, 0), np.int16)
+            self.indptr = csc.indptr.astype(np.int64)
+            self.indices = csc.indices.astype(np.int32)
+            self.data = csc.data.astype(np.int16)
+        self.nnz = nnz
+
+    # -- validated scalars -------------------------------------------------------------
+    @property
+    def weight_exp(self) -> int:
+        return self._weight_exp
+
+    @weight_exp.setter
+    def weight_exp(self, value):
+        self._weight_exp = int(V.int_param("weight_exp", value, *L.WEIGHT_EXP_RANGE))
+
+    @property
+    def num_weight_bits(self) -> int:
+        return self._num_weight_bits
+
+    @num_weight_bits.setter
+    def num_weight_bits(self, value):
+        if hasattr(self, "_num_weight_bits"):
+            raise AttributeError("num_weight_bits is fixed at construction (it changes the "
+                                 "stored mantissas); build a new FixedSynapses")
+        self._num_weight_bits = int(V.int_param("num_weight_bits", value, *L.NUM_WEIGHT_BITS_RANGE))
+
+    @property
+    def n_post(self) -> int:
+        return self.shape[0]
+
+    @property
+    def n_pre(self) -> int:
+        return self.shape[1]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held for weights and index arrays."""
+        return int(self.w_t.nbytes + self.indptr.nbytes + self.indices.nbytes + self.data.nbytes)
+
+    def effective_weights(self, sparse: bool | None = None):
+        """The mantissas Loihi holds, ``W[post, pre]`` as int32 (dense, or CSR if sparse)."""
+        if self.fmt == FMT_DENSE:
+            dense = self.w_t.T.astype(np.int32)
+            return sp.csr_matrix(dense) if sparse else dense
+        csc = sp.csc_matrix((self.data.astype(np.int32), self.indices, self.indptr), shape=self.shape)
+        if sparse is False:
+            return csc.toarray()
+        return csc.tocsr()
+
+    def kernel_arrays(self):
+        """``(fmt, indptr, indices, data, w_t, weight_exp)`` for the kernels."""
+        return self.fmt, self.indptr, self.indices, self.data, self.w_t, self.weight_exp
+
+    def __repr__(self):
+        return (f"FixedSynapses(shape={self.shape}, nnz={self.nnz}, weight_exp={self.weight_exp}, "
+                f"num_weight_bits={self.num_weight_bits}, sign_mode={self.sign_mode.name})")
+
+
+class FloatSynapses:
+    """Float weights ``W[post, pre]`` (dense or scipy.sparse) for :func:`simulate_float`."""
+
+    def __init__(self, weights):
+        if isinstance(weights, FloatSynapses):
+            weights = weights.matrix
+        if sp.issparse(weights):
+            w = sp.csc_matrix(weights, dtype=np.float64)
+            w.sum_duplicates()
+            vals = w.data
+        else:
+            w = V._numeric_array("weights", weights).astype(np.float64)
+            vals = w
+        if w.ndim != 2:
+            raise ValueError(f"weights must be a 2-D matrix W[post, pre]; got shape {w.shape}")
+        if not np.all(np.isfinite(vals)):
+            raise ValueError(f"weights contain {int((~np.isfinite(vals)).sum())} non-finite value(s)")
+        self.shape = tuple(int(s) for s in w.shape)
+        self.matrix = w
+        if sp.issparse(w) or np.count_nonzero(w) <= DENSE_STORAGE_DENSITY * w.size:
+            csc = sp.csc_matrix(w)
+            csc.eliminate_zeros()
+            csc.sort_indices()
+            self.fmt = FMT_CSC
+            self.w_t = np.zeros((0, 0), np.float64)
+            self.indptr = csc.indptr.astype(np.int64)
+            self.indices = csc.indices.astype(np.int32)
+            self.data = csc.data.astype(np.float64)
+        else:
+            self.fmt = FMT_DENSE
+            self.w_t = np.ascontiguousarray(w.T)
+            self.indptr = np.zeros(1, np.int64)
+            self.indices = np.zeros(0, np.int32)
+            self.data = np.zeros(0, np.float64)
+
+    def kernel_arrays(self):
+        return self.fmt, self.indptr, self.indices, self.data, self.w_t
+
+
+__all__ = ["FixedLIF", "FloatLIF", "FixedSynapses", "FloatSynapses", "SignMode"]

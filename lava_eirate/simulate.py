@@ -1,0 +1,249 @@
+"""Simulators: :func:`simulate_fixed` (Loihi integers), :func:`simulate_float`, :func:`simulate_rate`.
+
+Time convention (as a Lava Monitor records): row ``i`` of a trace is the state after step
+``i + 1``; a spike at step ``t`` reaches the synaptic input of step ``t + 1``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import erf
+
+from . import _validate as V
+from ._progress import Progress
+from .loihi import limits as L
+from .loihi.kernels import FMT_NONE, run_fixed, run_float
+from .params import FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
+
+_RECORDABLE = ("s", "u", "v")
+#: Steps per call into the kernel when a progress bar is shown.
+_CHUNK_WORK = 20_000_000
+
+
+@dataclass
+class Trace:
+    """Recorded run. ``s`` is (T, n) bool; ``u``, ``v`` are (T, n) int32 (fixed) or
+    float64 (float), or None when not recorded. ``final`` holds the state after the last
+    step (``u``, ``v`` and ``acc``, the synaptic sum pending for the next step), from
+    which a run can be continued."""
+
+    s: np.ndarray | None
+    u: np.ndarray | None
+    v: np.ndarray | None
+    num_steps: int
+    n: int
+    kind: str
+    final: dict = field(default_factory=dict, repr=False)
+    num_spikes: int = 0
+
+    def spike_counts(self) -> np.ndarray:
+        """Spikes per neuron over the run (needs ``s`` recorded)."""
+        if self.s is None:
+            raise ValueError("spikes were not recorded; pass record=('s', ...)")
+        return self.s.sum(axis=0)
+
+    def mean_rate(self) -> float:
+        """Mean firing rate in spikes per neuron per step."""
+        return self.num_spikes / float(self.n * self.num_steps)
+
+
+def _record_spec(record) -> tuple[str, ...]:
+    if isinstance(record, str):
+        record = (record,)
+    record = tuple(record or ())
+    bad = [r for r in record if r not in _RECORDABLE]
+    if bad:
+        raise ValueError(f"record={record!r} contains {bad}; legal entries: {_RECORDABLE}")
+    return record
+
+
+def _external_input(a_in, num_steps: int, n: int, integer: bool) -> np.ndarray:
+    if a_in is None:
+        return np.zeros((0, n), np.int64 if integer else np.float64)
+    if sp.issparse(a_in):
+        a_in = a_in.toarray()
+    if integer:
+        arr = V.int_param("a_in", a_in, np.iinfo(np.int32).min, np.iinfo(np.int32).max)
+    else:
+        arr = V.float_param("a_in", a_in)
+    if arr.shape != (num_steps, n):
+        raise ValueError(f"a_in has shape {arr.shape}; expected (num_steps, n) = ({num_steps}, {n})")
+    return np.ascontiguousarray(arr)
+
+
+def _chunks(num_steps: int, n: int, nnz: int):
+    per_step = max(n + nnz // 10, 1)
+    step = max(1, min(num_steps, _CHUNK_WORK // per_step))
+    t = 0
+    while t < num_steps:
+        k = min(step, num_steps - t)
+        yield t, k
+        t += k
+
+
+def _prepare_state(n, u0, v0, integer):
+    if integer:
+        u = V.full(V.int_param("u0", u0, *L.UV_INIT_RANGE, n=n), n, np.int64)
+        v = V.full(V.int_param("v0", v0, *L.UV_INIT_RANGE, n=n), n, np.int64)
+        acc = np.zeros(n, np.int64)
+    else:
+        u = V.full(V.float_param("u0", u0, n=n), n, np.float64)
+        v = V.full(V.float_param("v0", v0, n=n), n, np.float64)
+        acc = np.zeros(n, np.float64)
+    return u, v, acc
+
+
+def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps: int,
+                   a_in=None, u0=0, v0=0, record=("s", "u", "v"), *, acc0=None,
+                   progress: bool | None = None) -> Trace:
+    """Run a Loihi LIF population with recurrent synapses, bit-exact with Lava 0.10.
+
+    Parameters
+    ----------
+    neurons : FixedLIF with ``n`` neurons.
+    synapses : FixedSynapses of shape (n, n), ``W[post, pre]``, or None (no recurrence).
+    num_steps : number of steps (>= 1).
+    a_in : optional (num_steps, n) int32-range external input added to the synaptic
+        input of the same step (no extra delay).
+    u0, v0 : initial u and v, scalars or (n,), in [-(2**23 - 1), 2**23 - 1].
+    record : subset of ("s", "u", "v") to record every step.
+    acc0 : optional (n,) int64 synaptic sum pending from a previous run (``trace.final["acc"]``).
+    progress : show a progress bar (None: only on an interactive stderr for long runs).
+
+    Returns
+    -------
+    Trace with ``s`` (T, n) bool and ``u``, ``v`` (T, n) int32.
+    """
+    if not isinstance(neurons, FixedLIF):
+        raise TypeError(f"neurons must be a FixedLIF, got {type(neurons).__name__}")
+    n = neurons.n
+    num_steps = V.as_count("num_steps", num_steps)
+    if synapses is not None:
+        if not isinstance(synapses, FixedSynapses):
+            synapses = FixedSynapses(synapses)
+        if synapses.shape != (n, n):
+            raise ValueError(f"synapses have shape {synapses.shape}; expected ({n}, {n}) "
+                             f"for a recurrent population of n={n}")
+        fmt, indptr, indices, data, w_t, weight_exp = synapses.kernel_arrays()
+        nnz = synapses.nnz
+    else:
+        fmt, indptr, indices, data = FMT_NONE, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int16)
+        w_t, weight_exp, nnz = np.zeros((0, 0), np.int16), 0, 0
+    record = _record_spec(record)
+    ext = _external_input(a_in, num_steps, n, integer=True)
+    u, v, acc = _prepare_state(n, u0, v0, integer=True)
+    if acc0 is not None:
+        acc = V.full(V.int_param("acc0", acc0, np.iinfo(np.int64).min // 2,
+                                 np.iinfo(np.int64).max // 2, n=n), n, np.int64)
+    ukeep, vkeep, bias_eff, vth_eff = neurons.kernel_arrays()
+    rec_s = np.zeros((num_steps if "s" in record else 0, n), np.bool_)
+    rec_u = np.zeros((num_steps if "u" in record else 0, n), np.int32)
+    rec_v = np.zeros((num_steps if "v" in record else 0, n), np.int32)
+    spikes = np.zeros(n, np.int32)
+    total = 0
+    with Progress(num_steps, "simulate_fixed",
+                  enabled=progress if progress is not None else None) as bar:
+        if progress is None and num_steps * (n + nnz // 10) < 5 * _CHUNK_WORK:
+            bar.enabled = False
+        for t0, k in _chunks(num_steps, n, nnz) if bar.enabled else [(0, num_steps)]:
+            total += run_fixed(t0, k, u, v, acc, ukeep, vkeep, bias_eff, vth_eff,
+                               fmt, indptr, indices, data, w_t, weight_exp,
+                               ext, rec_s, rec_u, rec_v, spikes)
+            bar.update(k)
+    return Trace(s=rec_s if "s" in record else None,
+                 u=rec_u if "u" in record else None,
+                 v=rec_v if "v" in record else None,
+                 num_steps=num_steps, n=n, kind="fixed",
+                 final={"u": u.astype(np.int32), "v": v.astype(np.int32), "acc": acc},
+                 num_spikes=int(total))
+
+
+def simulate_float(neurons: FloatLIF, weights, num_steps: int, a_in=None, u0=0.0, v0=0.0,
+                   record=("s", "u", "v"), *, progress: bool | None = None) -> Trace:
+    """Run a float LIF population (Lava's ``PyLifModelFloat`` + ``PyDenseModelFloat``).
+
+    ``weights`` is an (n, n) float array or scipy.sparse matrix ``W[post, pre]``, a
+    FloatSynapses, or None. Same time convention and arguments as :func:`simulate_fixed`.
+    """
+    if not isinstance(neurons, FloatLIF):
+        raise TypeError(f"neurons must be a FloatLIF, got {type(neurons).__name__}")
+    n = neurons.n
+    num_steps = V.as_count("num_steps", num_steps)
+    if weights is not None:
+        syn = weights if isinstance(weights, FloatSynapses) else FloatSynapses(weights)
+        if syn.shape != (n, n):
+            raise ValueError(f"weights have shape {syn.shape}; expected ({n}, {n})")
+        fmt, indptr, indices, data, w_t = syn.kernel_arrays()
+        nnz = data.size + w_t.size
+    else:
+        fmt, indptr, indices, data = FMT_NONE, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0)
+        w_t, nnz = np.zeros((0, 0)), 0
+    record = _record_spec(record)
+    ext = _external_input(a_in, num_steps, n, integer=False)
+    u, v, acc = _prepare_state(n, u0, v0, integer=False)
+    du, dv, bias, vth = neurons.kernel_arrays()
+    rec_s = np.zeros((num_steps if "s" in record else 0, n), np.bool_)
+    rec_u = np.zeros((num_steps if "u" in record else 0, n), np.float64)
+    rec_v = np.zeros((num_steps if "v" in record else 0, n), np.float64)
+    spikes = np.zeros(n, np.int32)
+    total = 0
+    with Progress(num_steps, "simulate_float", enabled=progress) as bar:
+        if progress is None and num_steps * (n + nnz // 10) < 5 * _CHUNK_WORK:
+            bar.enabled = False
+        for t0, k in _chunks(num_steps, n, nnz) if bar.enabled else [(0, num_steps)]:
+            total += run_float(t0, k, u, v, acc, du, dv, bias, vth, fmt, indptr, indices,
+                               data, w_t, ext, rec_s, rec_u, rec_v, spikes)
+            bar.update(k)
+    return Trace(s=rec_s if "s" in record else None,
+                 u=rec_u if "u" in record else None,
+                 v=rec_v if "v" in record else None,
+                 num_steps=num_steps, n=n, kind="float",
+                 final={"u": u, "v": v, "acc": acc}, num_spikes=int(total))
+
+
+def _rate_step(r, keep, w_scaled, bias, ext_t):
+    """One rate step: ``(1 - dr) * r + (dr * W) @ erf(r) + bias (+ a_in)``."""
+    out = keep * r + w_scaled @ erf(r) + bias
+    if ext_t is not None:
+        out = out + ext_t
+    return out
+
+
+def simulate_rate(shape_exc, shape_inh, weights, dr_exc, dr_inh, bias_exc, bias_inh,
+                  num_steps, a_in=None, r0=0.0) -> np.ndarray:
+    """The Lava E/I tutorial's rate network; returns the (T, n) states.
+
+    ``r(t) = (1 - dr) * r(t-1) + (dr * W) @ erf(r(t-1)) + bias + a_in(t)``, ``r(0) = r0``,
+    with dr per postsynaptic neuron (dr_exc for rows 0..shape_exc-1) and the bias added
+    unscaled each step. Row ``i`` is the state after step ``i + 1``.
+    """
+    n_e = V.as_count("shape_exc", shape_exc, lo=0)
+    n_i = V.as_count("shape_inh", shape_inh, lo=0)
+    n = n_e + n_i
+    if n < 1:
+        raise ValueError("shape_exc + shape_inh must be >= 1")
+    num_steps = V.as_count("num_steps", num_steps)
+    w = weights.toarray() if sp.issparse(weights) else weights
+    w = V.float_param("weights", w)
+    if w.shape != (n, n):
+        raise ValueError(f"weights have shape {w.shape}; expected ({n}, {n}) = "
+                         f"(shape_exc + shape_inh, shape_exc + shape_inh)")
+    dr = np.concatenate([np.broadcast_to(V.float_param("dr_exc", dr_exc, 0.0, 1.0), (n_e,)),
+                         np.broadcast_to(V.float_param("dr_inh", dr_inh, 0.0, 1.0), (n_i,))])
+    bias = np.concatenate([np.broadcast_to(V.float_param("bias_exc", bias_exc), (n_e,)),
+                           np.broadcast_to(V.float_param("bias_inh", bias_inh), (n_i,))])
+    ext = None
+    if a_in is not None:
+        ext = V.float_param("a_in", a_in)
+        if ext.shape != (num_steps, n):
+            raise ValueError(f"a_in has shape {ext.shape}; expected ({num_steps}, {n})")
+    r = V.full(V.float_param("r0", r0, n=n), n, np.float64)
+    keep = 1.0 - dr
+    w_scaled = dr[:, None] * w
+    out = np.empty((num_steps, n))
+    for t in range(num_steps):
+        r = _rate_step(r, keep, w_scaled, bias, None if ext is None else ext[t])
+        out[t] = r
+    return out
