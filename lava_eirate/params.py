@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from . import _validate as V
 from .loihi import limits as L
-from .loihi.kernels import FMT_CSC, FMT_DENSE
+from .loihi.kernels import FMT_CSC, FMT_DENSE, accumulate_csc, accumulate_dense
 from .loihi.weights import (SignMode, as_sign_mode, detect_sign_mode, mantissa_range,
                             truncate_mantissas)
 
@@ -132,8 +132,8 @@ class FloatLIF:
         return f"FloatLIF(n={self.n})"
 
 
-def _read_weights(weights):
-    """Return ``(matrix, is_sparse)`` with a 2-D numeric matrix; raise on bad input."""
+def _read_weights(weights, lava_compat: bool):
+    """Return ``(matrix, is_sparse, num_cast)`` with a 2-D numeric matrix; raise on bad input."""
     if sp.issparse(weights):
         w = sp.csc_matrix(weights)
         w.sum_duplicates()
@@ -149,18 +149,26 @@ def _read_weights(weights):
         raise ValueError(f"weights must have at least one row and column; got shape {w.shape}")
     if np.iscomplexobj(vals):
         raise ValueError("weights must be real integers, got complex values")
+    num_cast = 0
     if np.issubdtype(vals.dtype, np.floating):
         bad = ~np.isfinite(vals)
         if bad.any():
             raise ValueError(f"{label} contain {int(bad.sum())} non-finite value(s); "
                              f"weight mantissas must be finite integers")
         bad = vals != np.trunc(vals)
-        if bad.any():
-            v = vals[bad][0] if not sp.issparse(w) else vals[np.argmax(bad)]
-            raise ValueError(f"{label} contain {int(bad.sum())} non-integer value(s) (e.g. {v}); "
+        num_cast = int(bad.sum())
+        if num_cast and not lava_compat:
+            v = vals[bad].flat[0]
+            raise ValueError(f"{label} contain {num_cast} non-integer value(s) (e.g. {v}); "
                              f"weight mantissas must be integers -- quantize them first "
-                             f"(lava_eirate.float_to_fixed)")
-    return w, sp.issparse(w)
+                             f"(lava_eirate.float_to_fixed), or pass lava_compat=True to "
+                             f"truncate toward zero as Lava's Dense does")
+        if sp.issparse(w):
+            w = w.copy()
+            w.data = np.trunc(w.data)
+        else:
+            w = np.trunc(w)
+    return w, sp.issparse(w), num_cast
 
 
 class FixedSynapses:
@@ -172,13 +180,16 @@ class FixedSynapses:
     sparse matrix count), then ``k = 8 - num_weight_bits (+1 if MIXED)`` low bits dropped.
 
     Mantissas outside the sign mode's range (MIXED [-256, 255], EXCITATORY [0, 255],
-    INHIBITORY [-255, 0]) raise ``ValueError`` unless ``clip=True``, which clips them as
-    Lava's Dense silently does. The per-step input is ``(sum of W[:, j] over spiking j)``
+    INHIBITORY [-255, 0]) and non-integer values raise ``ValueError`` unless
+    ``lava_compat=True``, which truncates toward zero and clips as Lava's Dense silently
+    does (counted in ``num_cast`` and ``num_clipped``). Truncation by num_weight_bits is
+    what Loihi holds; ``num_truncated`` and ``num_zeroed`` count its effect. The per-step input is ``(sum of W[:, j] over spiking j)``
     shifted left by ``weight_exp`` (right, flooring, when negative), weight_exp in [-8, 7].
     """
 
-    def __init__(self, weights, weight_exp=0, num_weight_bits=8, sign_mode=None, *, clip=False):
-        w, is_sparse = _read_weights(weights)
+    def __init__(self, weights, weight_exp=0, num_weight_bits=8, sign_mode=None, *,
+                 lava_compat=False):
+        w, is_sparse, self.num_cast = _read_weights(weights, lava_compat)
         self.shape = tuple(int(s) for s in w.shape)
         self.weight_exp = weight_exp
         self.num_weight_bits = num_weight_bits
@@ -197,11 +208,9 @@ class FixedSynapses:
         lo, hi = mantissa_range(mode)
 
         vals = (w.data if is_sparse else w)
-        if np.issubdtype(vals.dtype, np.floating):
-            vals = np.trunc(vals)
         bad = (vals < lo) | (vals > hi)
         n_out = int(np.count_nonzero(bad))
-        if n_out and not clip:
+        if n_out and not lava_compat:
             if is_sparse:
                 coo = w.tocoo()
                 k = int(np.argmax(bad))
@@ -210,7 +219,7 @@ class FixedSynapses:
                 where, val = V._where("weights", vals, bad)
             raise ValueError(
                 f"{where} = {val} is out of range [{lo}, {hi}] for sign_mode={mode.name} "
-                f"({n_out} weight(s) out of range); pass clip=True to clip as Lava's Dense does")
+                f"({n_out} weight(s) out of range); pass lava_compat=True to clip as Lava's Dense does")
         self.num_clipped = n_out
         vals = np.clip(vals, lo, hi).astype(np.int32)
         eff = truncate_mantissas(vals, mode, self.num_weight_bits)
@@ -288,6 +297,23 @@ class FixedSynapses:
         if sparse is False:
             return csc.toarray()
         return csc.tocsr()
+
+    def activation(self, spikes) -> np.ndarray:
+        """The int32 input that one step of presynaptic ``spikes`` (bool, (n_pre,))
+        produces: ``(sum of W[:, j] over spiking j) << weight_exp``, cast to int32 -- what
+        Lava's Dense sends on the following step."""
+        s = np.asarray(spikes)
+        if s.shape != (self.n_pre,):
+            raise ValueError(f"spikes have shape {s.shape}; expected ({self.n_pre},)")
+        idx = np.flatnonzero(s).astype(np.int32)
+        acc = np.zeros(self.n_post, np.int64)
+        if self.fmt == FMT_DENSE:
+            accumulate_dense(idx, idx.size, self.w_t, acc)
+        else:
+            accumulate_csc(idx, idx.size, self.indptr, self.indices, self.data, acc)
+        e = self.weight_exp
+        acc = acc << e if e > 0 else acc >> -e
+        return acc.astype(np.int32)
 
     def kernel_arrays(self):
         """``(fmt, indptr, indices, data, w_t, weight_exp)`` for the kernels."""

@@ -95,8 +95,20 @@ def _prepare_state(n, u0, v0, integer):
     return u, v, acc
 
 
+def _continue_state(state: dict, n: int):
+    missing = {"u", "v", "acc"} - set(state)
+    if missing:
+        raise ValueError(f"state lacks {sorted(missing)}; pass a Trace.final from simulate_fixed")
+    i32 = np.iinfo(np.int32)
+    u = V.full(V.int_param("state['u']", state["u"], i32.min, i32.max, n=n), n, np.int64)
+    v = V.full(V.int_param("state['v']", state["v"], *L.UV_INIT_RANGE, n=n), n, np.int64)
+    big = np.iinfo(np.int64).max // 2
+    acc = V.full(V.int_param("state['acc']", state["acc"], -big, big, n=n), n, np.int64)
+    return u, v, acc
+
+
 def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps: int,
-                   a_in=None, u0=0, v0=0, record=("s", "u", "v"), *, acc0=None,
+                   a_in=None, u0=0, v0=0, record=("s", "u", "v"), *, state=None,
                    progress: bool | None = None) -> Trace:
     """Run a Loihi LIF population with recurrent synapses, bit-exact with Lava 0.10.
 
@@ -109,7 +121,8 @@ def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps:
         input of the same step (no extra delay).
     u0, v0 : initial u and v, scalars or (n,), in [-(2**23 - 1), 2**23 - 1].
     record : subset of ("s", "u", "v") to record every step.
-    acc0 : optional (n,) int64 synaptic sum pending from a previous run (``trace.final["acc"]``).
+    state : optional ``trace.final`` of a previous run (u, v and the pending synaptic
+        sum) to continue from; replaces u0 and v0.
     progress : show a progress bar (None: only on an interactive stderr for long runs).
 
     Returns
@@ -133,10 +146,10 @@ def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps:
         w_t, weight_exp, nnz = np.zeros((0, 0), np.int16), 0, 0
     record = _record_spec(record)
     ext = _external_input(a_in, num_steps, n, integer=True)
-    u, v, acc = _prepare_state(n, u0, v0, integer=True)
-    if acc0 is not None:
-        acc = V.full(V.int_param("acc0", acc0, np.iinfo(np.int64).min // 2,
-                                 np.iinfo(np.int64).max // 2, n=n), n, np.int64)
+    if state is not None:
+        u, v, acc = _continue_state(state, n)
+    else:
+        u, v, acc = _prepare_state(n, u0, v0, integer=True)
     ukeep, vkeep, bias_eff, vth_eff = neurons.kernel_arrays()
     rec_s = np.zeros((num_steps if "s" in record else 0, n), np.bool_)
     rec_u = np.zeros((num_steps if "u" in record else 0, n), np.int32)

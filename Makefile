@@ -1,0 +1,29 @@
+# `make demo` and `make test` build .venv with Python 3.10 from this project's own files.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.lava_eirate-installed
+PYTEST_ARGS ?=
+
+.PHONY: venv test demo bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/find_python310.sh
+	@PY310="$$(sh scripts/find_python310.sh)" || exit 1; \
+	if [ -x "$(PY)" ] && ! "$(PY)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		echo "removing $(VENV): it is not Python 3.10"; rm -rf "$(VENV)"; fi; \
+	if [ ! -x "$(PY)" ]; then echo "creating $(VENV) with $$PY310"; "$$PY310" -m venv "$(VENV)"; fi
+	"$(PY)" -m pip install --disable-pip-version-check -q -e ".[test,plot]"
+	@touch "$(STAMP)"
+
+test: $(STAMP)
+	"$(PY)" -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	"$(VENV)/bin/lava-eirate" demo
+
+bench: $(STAMP)
+	"$(PY)" benchmarks/bench_core.py
+
+clean:
+	rm -rf "$(VENV)" .pytest_cache .hypothesis build *.egg-info

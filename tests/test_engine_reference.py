@@ -1,0 +1,194 @@
+"""simulate_fixed against an independent plain-numpy transcription of the rules, on many
+randomised networks, plus hand-checked corners of the integer arithmetic."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings, strategies as st
+
+import lava_eirate as le
+from lava_eirate.loihi import kernels as K
+
+import numpy_reference as ref
+from strategies import fixed_objects, lif_networks
+
+
+def run_both(net, sparse=False):
+    neurons, syn = fixed_objects(net, sparse=sparse)
+    tr = le.simulate_fixed(neurons, syn, net["num_steps"], a_in=net["a_in"],
+                           u0=net["u0"], v0=net["v0"])
+    w_eff = ref.prepare_weights(net["weights"], net["sign_mode"], net["num_weight_bits"])
+    S, U, V = ref.run(w_eff, net["weight_exp"], net["du"], net["dv"], net["vth"],
+                      net["bias_mant"], net["bias_exp"], net["num_steps"], net["a_in"],
+                      net["u0"], net["v0"])
+    return tr, (S, U, V), syn, w_eff
+
+
+def assert_same(tr, expected):
+    S, U, V = expected
+    for name, got, want in (("s", tr.s, S), ("u", tr.u, U), ("v", tr.v, V)):
+        if not np.array_equal(got, want):
+            t, i = np.argwhere(got != want)[0]
+            pytest.fail(f"{name} differs first at step {t + 1}, neuron {i}: "
+                        f"got {got[t, i]}, expected {want[t, i]}")
+
+
+@settings(max_examples=300)
+@given(net=lif_networks(), sparse=st.booleans())
+def test_matches_numpy_reference(net, sparse):
+    tr, expected, syn, w_eff = run_both(net, sparse)
+    assert_same(tr, expected)
+    assert np.array_equal(syn.effective_weights(sparse=False), w_eff)
+
+
+@settings(max_examples=60)
+@given(net=lif_networks(max_n=40, max_steps=60, regime="overflow"))
+def test_overflow_regime_matches(net):
+    tr, expected, _, _ = run_both(net)
+    assert_same(tr, expected)
+
+
+def test_overflow_regime_is_reached():
+    """The overflow strategy really drives u past 2**23 (wrap) and v into the clip."""
+    n, T = 20, 30
+    rng = np.random.default_rng(3)
+    neurons = le.FixedLIF(n, du=0, dv=0, vth=2 ** 17 - 1, bias_mant=4095, bias_exp=7)
+    a_in = rng.integers(2 ** 16, 2 ** 17, (T, n))
+    tr = le.simulate_fixed(neurons, None, T, a_in=a_in)
+    S, U, V = ref.run(None, 0, 0, 0, 2 ** 17 - 1, 4095, 7, T, a_in)
+    assert_same(tr, (S, U, V))
+    raw_u = np.cumsum(a_in.astype(np.int64) << 6, axis=0)  # no decay: pure integration
+    assert (raw_u > 2 ** 23).any() and (tr.u < 0).any(), "u must have wrapped"
+    assert (tr.v == 2 ** 23 - 1).any() or (tr.v == -(2 ** 23 - 1)).any(), "v must have clipped"
+
+
+def test_u_equal_to_M_is_kept_and_M_plus_1_wraps():
+    n = 2
+    neurons = le.FixedLIF(n, du=4095, dv=4095, vth=2 ** 17 - 1, bias_mant=0)
+    a = np.array([[2 ** 17, 2 ** 17 + 1]])  # << 6: 2**23 and 2**23 + 64
+    tr = le.simulate_fixed(neurons, None, 1, a_in=a)
+    assert tr.u[0, 0] == 2 ** 23
+    assert tr.u[0, 1] == 2 ** 23 + 64 - 2 ** 24
+    a = np.array([[-(2 ** 17), -(2 ** 17) + 1]])  # -2**23 wraps (<=), -2**23 + 64 stays
+    tr = le.simulate_fixed(neurons, None, 1, a_in=a)
+    assert tr.u[0, 0] == -(2 ** 23) + 2 ** 24
+    assert tr.u[0, 1] == -(2 ** 23) + 64
+
+
+def test_decay_rounds_toward_zero_symmetrically():
+    for x, keep in [(5, 2048), (-5, 2048), (4097, 1), (-4097, 1), (123456, 4095), (-123456, 4095)]:
+        want = int(np.sign(x) * ((abs(x) * keep) >> 12))
+        assert K.decay(np.int64(x), np.int64(keep)) == want
+        assert K.decay(np.int64(-x), np.int64(keep)) == -want
+
+
+def test_du_4095_clears_u_and_du_0_still_leaks():
+    neurons = le.FixedLIF(2, du=[4095, 0], dv=0, vth=2 ** 17 - 1, bias_mant=0)
+    tr = le.simulate_fixed(neurons, None, 3, u0=[4096 * 1000, 4096 * 1000])
+    assert tr.u[0, 0] == 0
+    assert tr.u[0, 1] == 4096 * 1000 - 1000  # 1/4096 of u leaks even at du = 0
+
+
+def test_negative_weight_exp_floors_negative_sums():
+    syn = le.FixedSynapses(np.array([[-3, -2], [3, 2]]), weight_exp=-1, sign_mode="mixed")
+    # MIXED at 8 bits floors to even: [-4, -2], [2, 2]; sums -6 >> 1 = -3, 4 >> 1 = 2
+    assert syn.activation(np.array([True, True])).tolist() == [-3, 2]
+    syn = le.FixedSynapses(np.array([[-1], [1]]), weight_exp=-3)
+    # -1 floors to -2 (MIXED); -2 >> 3 = -1 (floor), not 0 (truncation)
+    assert syn.activation(np.array([True])).tolist() == [-1, 0]
+
+
+def test_lif_golden_vectors_from_lava_tests():
+    """Expected values of Lava's tests/lava/proc/lif/test_models.py (TestLIFProcessModelsFixed
+    and the fixed ternary-LIF impulse test, which shares AbstractPyLifModelFixed)."""
+    # test_bitacc_pm_no_decay: bias 2 << 6, vth 8 << 6, du = dv = 0 -> spikes at steps 5, 10
+    tr = le.simulate_fixed(le.FixedLIF(10, du=0, dv=0, vth=8, bias_mant=2, bias_exp=6), None, 10)
+    expected = np.zeros((10, 10), bool)
+    expected[4:10:5] = True
+    assert np.array_equal(tr.s, expected)
+    # test_bitacc_pm_impulse_du: 128 at step 1, du = 2047 -> u = 1 << (13 - j)
+    a = np.zeros((8, 1), int)
+    a[0] = 128
+    tr = le.simulate_fixed(le.FixedLIF(1, du=2047, dv=0, vth=256, bias_mant=0, bias_exp=1), None, 8, a_in=a)
+    assert tr.u[:, 0].tolist() == [1 << (13 - j) for j in range(8)]
+    # test_bitacc_pm_impulse_dv: du = 0, dv = 2048
+    tr = le.simulate_fixed(le.FixedLIF(1, du=0, dv=2048, vth=256, bias_mant=0, bias_exp=1), None, 8, a_in=a)
+    assert tr.v[:, 0].tolist() == [8192, 12286, 14331, 15351, 15859, 16111, 16235, 16295]
+    # test_fixed_pm_neg_impulse_du (ternary LIF, same subthreshold code): -128 at step 1
+    tr = le.simulate_fixed(le.FixedLIF(1, du=2047, dv=0, vth=2, bias_mant=0, bias_exp=1), None, 8, a_in=-a)
+    assert tr.u[:, 0].tolist() == [-(1 << (13 - j)) for j in range(8)]
+
+
+@pytest.mark.parametrize("column, kwargs, expected", [
+    # Lava tests/lava/proc/dense/test_models.py, TestDenseProcessModelFixed
+    ([0.5, 300, 40], dict(sign_mode=le.SignMode.EXCITATORY), [0, 255, 40]),   # fan_out_excitatory
+    ([300, -300, 39], dict(sign_mode=le.SignMode.MIXED), [254, -256, 38]),     # fan_out_mixed_sign
+    ([300, -300, 39], dict(weight_exp=1), [508, -512, 76]),                    # fan_out_weight_exp
+    ([300, -300, 39], dict(num_weight_bits=7), [252, -256, 36]),               # fan_out_weight_precision
+])
+def test_dense_golden_vectors_fan_out(column, kwargs, expected):
+    w = np.zeros((3, 4))
+    w[:, 2] = column
+    syn = le.FixedSynapses(w, lava_compat=True, **kwargs)
+    assert syn.activation(np.ones(4, bool)).tolist() == expected
+
+
+def test_dense_golden_vector_fan_in_mixed():
+    w = np.zeros((3, 4))
+    w[2, :] = [300, -300, 39, -0.4]
+    syn = le.FixedSynapses(w, sign_mode=le.SignMode.MIXED, lava_compat=True)
+    assert syn.activation(np.ones(4, bool)).tolist() == [0, 0, 36]
+    assert syn.num_clipped == 2 and syn.num_cast == 1
+
+
+@settings(max_examples=40)
+@given(net=lif_networks(max_n=20, max_steps=50), split=st.integers(1, 49))
+def test_continuing_a_run_equals_one_run(net, split):
+    T = net["num_steps"]
+    if T < 2:
+        return
+    split = min(split, T - 1)
+    neurons, syn = fixed_objects(net)
+    whole = le.simulate_fixed(neurons, syn, T, a_in=net["a_in"], u0=net["u0"], v0=net["v0"])
+    a = net["a_in"]
+    first = le.simulate_fixed(neurons, syn, split, a_in=None if a is None else a[:split],
+                              u0=net["u0"], v0=net["v0"])
+    second = le.simulate_fixed(neurons, syn, T - split, a_in=None if a is None else a[split:],
+                               state=first.final)
+    for k in "suv":
+        assert np.array_equal(np.concatenate([getattr(first, k), getattr(second, k)]),
+                              getattr(whole, k))
+
+
+def test_dense_and_csc_storage_agree():
+    rng = np.random.default_rng(7)
+    n = 60
+    w = rng.integers(-256, 256, (n, n))
+    neurons = le.FixedLIF(n, du=200, dv=300, vth=500, bias_mant=rng.integers(0, 4096, n), bias_exp=4)
+    dense = le.FixedSynapses(w, weight_exp=1)
+    csc = le.FixedSynapses(sp.csr_matrix(w), weight_exp=1)
+    assert dense.fmt == K.FMT_DENSE and csc.fmt == K.FMT_CSC
+    a = le.simulate_fixed(neurons, dense, 200)
+    b = le.simulate_fixed(neurons, csc, 200)
+    assert a.num_spikes > 100
+    for k in "suv":
+        assert np.array_equal(getattr(a, k), getattr(b, k))
+
+
+def test_weights_take_two_bytes_per_synapse_plus_indices():
+    rng = np.random.default_rng(0)
+    n = 2000
+    w = sp.random(n, n, density=0.01, random_state=np.random.RandomState(0), format="csr",
+                  data_rvs=lambda k: rng.integers(1, 255, k))
+    syn = le.FixedSynapses(w)
+    assert syn.data.dtype == np.int16 and syn.data.nbytes == 2 * syn.nnz
+    assert syn.nbytes <= 2 * syn.nnz + 4 * syn.nnz + 8 * (n + 1)
+
+
+def test_record_subset_and_rates():
+    neurons = le.FixedLIF(5, du=0, dv=0, vth=8, bias_mant=2, bias_exp=6)
+    tr = le.simulate_fixed(neurons, None, 10, record=("s",))
+    assert tr.u is None and tr.v is None
+    assert tr.spike_counts().tolist() == [2] * 5
+    assert tr.mean_rate() == pytest.approx(0.2)
+    tr = le.simulate_fixed(neurons, None, 10, record=())
+    assert tr.s is None and tr.num_spikes == 10
