@@ -85,13 +85,14 @@ class FixedLIF:
         self.bias_exp = bias_exp
 
     def kernel_arrays(self):
-        """Per-neuron int64 arrays ``(ukeep, vkeep, bias_eff, vth_eff)`` for the kernels."""
+        """Per-neuron int32 arrays ``(ukeep, vkeep, bias_eff, vth_eff)`` for the kernels:
+        ``4096 - du - 1``, ``4096 - dv``, ``bias_mant << bias_exp`` and ``vth << 6``."""
         n = self.n
         ukeep = L.DECAY_UNITY - (V.full(self.du, n, np.int64) + L.DU_OFFSET)
         vkeep = L.DECAY_UNITY - (V.full(self.dv, n, np.int64) + L.DV_OFFSET)
         bias_eff = V.full(self.bias_mant, n, np.int64) << V.full(self.bias_exp, n, np.int64)
         vth_eff = V.full(self.vth, n, np.int64) << L.VTH_SHIFT
-        return ukeep, vkeep, bias_eff, vth_eff
+        return tuple(x.astype(np.int32) for x in (ukeep, vkeep, bias_eff, vth_eff))
 
     def to_dict(self) -> dict:
         return {"n": self.n, **{k: getattr(self, k).tolist()
@@ -242,8 +243,9 @@ class FixedSynapses:
             self.fmt = FMT_DENSE
             self.w_t = np.ascontiguousarray(mat.T, dtype=np.int16)
             self.indptr = np.zeros(1, np.int64)
-            self.indices = np.zeros(0, np.int32)
+            self.indices = np.zeros(0, np.uint32)
             self.data = np.zeros(0, np.int16)
+            row_abs = np.abs(self.w_t.astype(np.int64)).sum(axis=0) if self.w_t.size else np.zeros(1)
         else:
             csc = sp.csc_matrix(mat)
             csc.eliminate_zeros()
@@ -251,9 +253,13 @@ class FixedSynapses:
             self.fmt = FMT_CSC
             self.w_t = np.zeros((0, 0), np.int16)
             self.indptr = csc.indptr.astype(np.int64)
-            self.indices = csc.indices.astype(np.int32)
+            self.indices = csc.indices.astype(np.uint32)
             self.data = csc.data.astype(np.int16)
+            row_abs = np.bincount(self.indices, weights=np.abs(self.data.astype(np.float64)),
+                                  minlength=n_post) if self.data.size else np.zeros(1)
         self.nnz = nnz
+        #: int32 accumulation is exact when no neuron's summed |weights| can leave int32.
+        self.acc_dtype = np.int32 if float(np.max(row_abs)) < 2 ** 31 else np.int64
 
     # -- validated scalars -------------------------------------------------------------
     @property
@@ -350,13 +356,13 @@ class FloatSynapses:
             self.fmt = FMT_CSC
             self.w_t = np.zeros((0, 0), np.float64)
             self.indptr = csc.indptr.astype(np.int64)
-            self.indices = csc.indices.astype(np.int32)
+            self.indices = csc.indices.astype(np.uint32)
             self.data = csc.data.astype(np.float64)
         else:
             self.fmt = FMT_DENSE
             self.w_t = np.ascontiguousarray(w.T)
             self.indptr = np.zeros(1, np.int64)
-            self.indices = np.zeros(0, np.int32)
+            self.indices = np.zeros(0, np.uint32)
             self.data = np.zeros(0, np.float64)
 
     def kernel_arrays(self):

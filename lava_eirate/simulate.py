@@ -61,11 +61,12 @@ def _record_spec(record) -> tuple[str, ...]:
 
 def _external_input(a_in, num_steps: int, n: int, integer: bool) -> np.ndarray:
     if a_in is None:
-        return np.zeros((0, n), np.int64 if integer else np.float64)
+        return np.zeros((0, n), np.int32 if integer else np.float64)
     if sp.issparse(a_in):
         a_in = a_in.toarray()
     if integer:
         arr = V.int_param("a_in", a_in, np.iinfo(np.int32).min, np.iinfo(np.int32).max)
+        arr = arr.astype(np.int32)
     else:
         arr = V.float_param("a_in", a_in)
     if arr.shape != (num_steps, n):
@@ -83,11 +84,11 @@ def _chunks(num_steps: int, n: int, nnz: int):
         t += k
 
 
-def _prepare_state(n, u0, v0, integer):
+def _prepare_state(n, u0, v0, integer, acc_dtype=np.int64):
     if integer:
-        u = V.full(V.int_param("u0", u0, *L.UV_INIT_RANGE, n=n), n, np.int64)
-        v = V.full(V.int_param("v0", v0, *L.UV_INIT_RANGE, n=n), n, np.int64)
-        acc = np.zeros(n, np.int64)
+        u = V.full(V.int_param("u0", u0, *L.UV_INIT_RANGE, n=n), n, np.int32)
+        v = V.full(V.int_param("v0", v0, *L.UV_INIT_RANGE, n=n), n, np.int32)
+        acc = np.zeros(n, acc_dtype)
     else:
         u = V.full(V.float_param("u0", u0, n=n), n, np.float64)
         v = V.full(V.float_param("v0", v0, n=n), n, np.float64)
@@ -95,15 +96,15 @@ def _prepare_state(n, u0, v0, integer):
     return u, v, acc
 
 
-def _continue_state(state: dict, n: int):
+def _continue_state(state: dict, n: int, acc_dtype):
     missing = {"u", "v", "acc"} - set(state)
     if missing:
         raise ValueError(f"state lacks {sorted(missing)}; pass a Trace.final from simulate_fixed")
     i32 = np.iinfo(np.int32)
-    u = V.full(V.int_param("state['u']", state["u"], i32.min, i32.max, n=n), n, np.int64)
-    v = V.full(V.int_param("state['v']", state["v"], *L.UV_INIT_RANGE, n=n), n, np.int64)
-    big = np.iinfo(np.int64).max // 2
-    acc = V.full(V.int_param("state['acc']", state["acc"], -big, big, n=n), n, np.int64)
+    u = V.full(V.int_param("state['u']", state["u"], i32.min, i32.max, n=n), n, np.int32)
+    v = V.full(V.int_param("state['v']", state["v"], *L.UV_INIT_RANGE, n=n), n, np.int32)
+    big = np.iinfo(acc_dtype).max
+    acc = V.full(V.int_param("state['acc']", state["acc"], -big, big, n=n), n, acc_dtype)
     return u, v, acc
 
 
@@ -140,16 +141,16 @@ def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps:
             raise ValueError(f"synapses have shape {synapses.shape}; expected ({n}, {n}) "
                              f"for a recurrent population of n={n}")
         fmt, indptr, indices, data, w_t, weight_exp = synapses.kernel_arrays()
-        nnz = synapses.nnz
+        nnz, acc_dtype = synapses.nnz, synapses.acc_dtype
     else:
-        fmt, indptr, indices, data = FMT_NONE, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int16)
-        w_t, weight_exp, nnz = np.zeros((0, 0), np.int16), 0, 0
+        fmt, indptr, indices, data = FMT_NONE, np.zeros(1, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.int16)
+        w_t, weight_exp, nnz, acc_dtype = np.zeros((0, 0), np.int16), 0, 0, np.int32
     record = _record_spec(record)
     ext = _external_input(a_in, num_steps, n, integer=True)
     if state is not None:
-        u, v, acc = _continue_state(state, n)
+        u, v, acc = _continue_state(state, n, acc_dtype)
     else:
-        u, v, acc = _prepare_state(n, u0, v0, integer=True)
+        u, v, acc = _prepare_state(n, u0, v0, integer=True, acc_dtype=acc_dtype)
     ukeep, vkeep, bias_eff, vth_eff = neurons.kernel_arrays()
     rec_s = np.zeros((num_steps if "s" in record else 0, n), np.bool_)
     rec_u = np.zeros((num_steps if "u" in record else 0, n), np.int32)
@@ -169,7 +170,7 @@ def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps:
                  u=rec_u if "u" in record else None,
                  v=rec_v if "v" in record else None,
                  num_steps=num_steps, n=n, kind="fixed",
-                 final={"u": u.astype(np.int32), "v": v.astype(np.int32), "acc": acc},
+                 final={"u": u, "v": v, "acc": acc.astype(np.int64)},
                  num_spikes=int(total))
 
 
@@ -191,7 +192,7 @@ def simulate_float(neurons: FloatLIF, weights, num_steps: int, a_in=None, u0=0.0
         fmt, indptr, indices, data, w_t = syn.kernel_arrays()
         nnz = data.size + w_t.size
     else:
-        fmt, indptr, indices, data = FMT_NONE, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0)
+        fmt, indptr, indices, data = FMT_NONE, np.zeros(1, np.int64), np.zeros(0, np.uint32), np.zeros(0)
         w_t, nnz = np.zeros((0, 0)), 0
     record = _record_spec(record)
     ext = _external_input(a_in, num_steps, n, integer=False)

@@ -38,20 +38,19 @@ def wrap_int32(x):
 def decay(x, keep):
     """``sign(x) * ((|x| * keep) >> 12)``: Loihi's decay, rounding toward zero.
 
-    ``keep = 4096 - du - 1`` for u and ``4096 - dv`` for v.
+    ``keep = 4096 - du - 1`` for u and ``4096 - dv`` for v. Branchless (sign mask).
     """
-    p = x * keep
-    if p >= 0:
-        return p >> DECAY_SHIFT
-    return -((-p) >> DECAY_SHIFT)
+    p = np.int64(x) * np.int64(keep)
+    m = p >> 63
+    return ((((p ^ m) - m) >> DECAY_SHIFT) ^ m) - m
 
 
 @njit(cache=True, inline="always")
 def exp_shift(acc, weight_exp):
     """``acc << weight_exp`` if ``weight_exp > 0`` else ``acc >> -weight_exp`` (floors)."""
     if weight_exp > 0:
-        return acc << weight_exp
-    return acc >> (-weight_exp)
+        return np.int64(acc) << weight_exp
+    return np.int64(acc) >> (-weight_exp)
 
 
 @njit(cache=True, inline="always")
@@ -59,22 +58,15 @@ def lif_fixed_neuron(u, v, a_in, ukeep, vkeep, bias_eff, vth_eff):
     """One Loihi LIF update of a single neuron; returns ``(u, v, spiked)``.
 
     ``a_in`` is the int32 synaptic input of this step, ``bias_eff`` the int32
-    ``bias_mant << bias_exp`` and ``vth_eff`` the int32 ``vth << 6``.
+    ``bias_mant << bias_exp`` and ``vth_eff`` the int32 ``vth << 6``. Branchless.
     """
-    act = wrap_int32(a_in << ACT_SHIFT)
+    act = wrap_int32(np.int64(a_in) << ACT_SHIFT)
     cur = wrap_int32(wrap_int32(decay(u, ukeep)) + act)
-    if cur > UV_HALF:
-        cur -= _WRAP
-    elif cur <= -UV_HALF:
-        cur += _WRAP
+    cur = cur - (cur > UV_HALF) * _WRAP + (cur <= -UV_HALF) * _WRAP
     vol = wrap_int32(wrap_int32(decay(v, vkeep) + cur) + bias_eff)
-    if vol > V_MAX:
-        vol = V_MAX
-    elif vol < V_MIN:
-        vol = V_MIN
-    if vol > vth_eff:
-        return cur, np.int64(0), True
-    return cur, vol, False
+    vol = min(max(vol, V_MIN), V_MAX)
+    spk = vol > vth_eff
+    return cur, vol * (1 - spk), spk
 
 
 @njit(cache=True)
@@ -97,45 +89,64 @@ def accumulate_dense(spikes, nspk, w_t, acc):
 
 
 @njit(cache=True)
+def compact_spikes(srow, spikes):
+    """Write the indices of nonzero ``srow`` entries to ``spikes``; return their count."""
+    nspk = 0
+    for i in range(srow.shape[0]):
+        spikes[nspk] = i
+        nspk += srow[i]
+    return nspk
+
+
+@njit(cache=True)
+def lif_fixed_step(u, v, acc, lsh, rsh, ext, ukeep, vkeep, bias_eff, vth_eff, srow):
+    """One step of the population (vectorisable): input from ``acc`` and ``ext``, LIF
+    update, spikes to ``srow``; ``acc`` is cleared for the next accumulation."""
+    for i in range(u.shape[0]):
+        a = wrap_int32((np.int64(acc[i]) << lsh) >> rsh)
+        a = wrap_int32(a + ext[i])
+        acc[i] = 0
+        cur, vol, spk = lif_fixed_neuron(u[i], v[i], a, ukeep[i], vkeep[i],
+                                         bias_eff[i], vth_eff[i])
+        u[i] = cur
+        v[i] = vol
+        srow[i] = spk
+
+
+@njit(cache=True)
 def run_fixed(t0, num_steps, u, v, acc, ukeep, vkeep, bias_eff, vth_eff,
               fmt, indptr, indices, data, w_t, weight_exp,
               a_ext, rec_s, rec_u, rec_v, spikes):
     """Run ``num_steps`` Loihi steps of a LIF population with recurrent synapses.
 
-    State (updated in place): ``u``, ``v`` (int64, values in int32 range) and ``acc``
-    (int64, the synaptic sum accumulated on the previous step, before ``weight_exp``).
-    ``a_ext`` is ``(T, n)`` int64 external input (``T == 0``: none), indexed by
-    ``t0 + step``; ``rec_s``/``rec_u``/``rec_v`` have ``T`` rows or 0 rows (not
-    recorded) and are written at row ``t0 + step``. ``spikes`` is an int32 work buffer
-    of length n. Returns the number of spikes emitted.
+    State, updated in place: ``u``, ``v`` (int32) and ``acc`` (int32 where the sum of
+    |weights| into any neuron fits, else int64): the synaptic sum accumulated on the
+    previous step, before ``weight_exp``. Per-neuron int32 constants: ``ukeep``,
+    ``vkeep``, ``bias_eff``, ``vth_eff``. ``a_ext`` is ``(T, n)`` int32 external input
+    (``T == 0``: none), indexed by ``t0 + step``; ``rec_s``/``rec_u``/``rec_v`` have
+    ``T`` rows or 0 rows (not recorded) and are written at row ``t0 + step``.
+    ``spikes`` is an int32 work buffer of length n. Returns the number of spikes.
     """
     n = u.shape[0]
     has_ext = a_ext.shape[0] > 0
     do_s = rec_s.shape[0] > 0
     do_u = rec_u.shape[0] > 0
     do_v = rec_v.shape[0] > 0
+    zero_ext = np.zeros(n, np.int32)
+    sbuf = np.zeros(n, np.bool_)
+    lsh = max(weight_exp, 0)
+    rsh = max(-weight_exp, 0)
     total = 0
     for step in range(num_steps):
         t = t0 + step
-        nspk = 0
-        for i in range(n):
-            a = wrap_int32(exp_shift(acc[i], weight_exp))
-            acc[i] = 0
-            if has_ext:
-                a = wrap_int32(a + a_ext[t, i])
-            cur, vol, spk = lif_fixed_neuron(u[i], v[i], a, ukeep[i], vkeep[i],
-                                             bias_eff[i], vth_eff[i])
-            u[i] = cur
-            v[i] = vol
-            if spk:
-                spikes[nspk] = i
-                nspk += 1
-            if do_s:
-                rec_s[t, i] = spk
-            if do_u:
-                rec_u[t, i] = cur
-            if do_v:
-                rec_v[t, i] = vol
+        ext = a_ext[t] if has_ext else zero_ext
+        srow = rec_s[t] if do_s else sbuf
+        lif_fixed_step(u, v, acc, lsh, rsh, ext, ukeep, vkeep, bias_eff, vth_eff, srow)
+        if do_u:
+            rec_u[t, :] = u
+        if do_v:
+            rec_v[t, :] = v
+        nspk = compact_spikes(srow, spikes)
         total += nspk
         if fmt == FMT_CSC:
             accumulate_csc(spikes, nspk, indptr, indices, data, acc)
