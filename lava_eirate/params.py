@@ -7,11 +7,11 @@ value outside its legal range raises ``ValueError`` naming the parameter, the va
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import _validate as V
+from ._sparse import csc_parts, is_sparse
 from .loihi import limits as L
-from .loihi.kernels import FMT_CSC, FMT_DENSE, accumulate_csc, accumulate_dense
+from .loihi.kernels import FMT_CSC, FMT_DENSE, FMT_PACKED, PACK_MASK, PACK_SHIFT, accumulate
 from .loihi.weights import (SignMode, as_sign_mode, detect_sign_mode, mantissa_range,
                             truncate_mantissas)
 
@@ -135,7 +135,8 @@ class FloatLIF:
 
 def _read_weights(weights, lava_compat: bool):
     """Return ``(matrix, is_sparse, num_cast)`` with a 2-D numeric matrix; raise on bad input."""
-    if sp.issparse(weights):
+    if is_sparse(weights):
+        import scipy.sparse as sp
         w = sp.csc_matrix(weights)
         w.sum_duplicates()
         vals = w.data
@@ -164,12 +165,12 @@ def _read_weights(weights, lava_compat: bool):
                              f"weight mantissas must be integers -- quantize them first "
                              f"(lava_eirate.float_to_fixed), or pass lava_compat=True to "
                              f"truncate toward zero as Lava's Dense does")
-        if sp.issparse(w):
+        if is_sparse(w):
             w = w.copy()
             w.data = np.trunc(w.data)
         else:
             w = np.trunc(w)
-    return w, sp.issparse(w), num_cast
+    return w, is_sparse(w), num_cast
 
 
 class FixedSynapses:
@@ -226,6 +227,7 @@ class FixedSynapses:
         eff = truncate_mantissas(vals, mode, self.num_weight_bits)
         self.num_truncated = int(np.count_nonzero(eff != vals))
         if is_sparse:
+            import scipy.sparse as sp
             mat = sp.csc_matrix((eff.astype(np.int16), w.indices.copy(), w.indptr.copy()),
                                 shape=self.shape)
             mat.eliminate_zeros()
@@ -237,9 +239,9 @@ class FixedSynapses:
 
     def _store(self, mat):
         n_post, n_pre = self.shape
-        nnz = mat.nnz if sp.issparse(mat) else int(np.count_nonzero(mat))
+        nnz = mat.nnz if is_sparse(mat) else int(np.count_nonzero(mat))
         density = nnz / float(n_post * n_pre)
-        if not sp.issparse(mat) and density > DENSE_STORAGE_DENSITY:
+        if not is_sparse(mat) and density > DENSE_STORAGE_DENSITY:
             self.fmt = FMT_DENSE
             self.w_t = np.ascontiguousarray(mat.T, dtype=np.int16)
             self.indptr = np.zeros(1, np.int64)
@@ -247,16 +249,22 @@ class FixedSynapses:
             self.data = np.zeros(0, np.int16)
             row_abs = np.abs(self.w_t.astype(np.int64)).sum(axis=0) if self.w_t.size else np.zeros(1)
         else:
-            csc = sp.csc_matrix(mat)
-            csc.eliminate_zeros()
-            csc.sort_indices()
-            self.fmt = FMT_CSC
+            indptr, post, mant = csc_parts(mat)
             self.w_t = np.zeros((0, 0), np.int16)
-            self.indptr = csc.indptr.astype(np.int64)
-            self.indices = csc.indices.astype(np.uint32)
-            self.data = csc.data.astype(np.int16)
-            row_abs = np.bincount(self.indices, weights=np.abs(self.data.astype(np.float64)),
-                                  minlength=n_post) if self.data.size else np.zeros(1)
+            self.indptr = indptr
+            mant = mant.astype(np.int32)
+            post = post.astype(np.uint32)
+            nnz = int(mant.size)
+            if n_post <= PACK_MASK + 1:
+                self.fmt = FMT_PACKED
+                self.indices = np.zeros(0, np.uint32)
+                self.data = ((mant << PACK_SHIFT) | post.astype(np.int32)).astype(np.int32)
+            else:
+                self.fmt = FMT_CSC
+                self.indices = post
+                self.data = mant.astype(np.int16)
+            row_abs = np.bincount(post, weights=np.abs(mant.astype(np.float64)),
+                                  minlength=n_post) if mant.size else np.zeros(1)
         self.nnz = nnz
         #: int32 accumulation is exact when no neuron's summed |weights| can leave int32.
         self.acc_dtype = np.int32 if float(np.max(row_abs)) < 2 ** 31 else np.int64
@@ -291,15 +299,21 @@ class FixedSynapses:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held for weights and index arrays."""
+        """Bytes held for weights and index arrays (packed: 9-bit mantissa + 23-bit index
+        in 4 bytes, plus the per-neuron ``indptr``)."""
         return int(self.w_t.nbytes + self.indptr.nbytes + self.indices.nbytes + self.data.nbytes)
 
     def effective_weights(self, sparse: bool | None = None):
         """The mantissas Loihi holds, ``W[post, pre]`` as int32 (dense, or CSR if sparse)."""
+        import scipy.sparse as sp
         if self.fmt == FMT_DENSE:
             dense = self.w_t.T.astype(np.int32)
             return sp.csr_matrix(dense) if sparse else dense
-        csc = sp.csc_matrix((self.data.astype(np.int32), self.indices, self.indptr), shape=self.shape)
+        if self.fmt == FMT_PACKED:
+            mant, post = self.data >> PACK_SHIFT, self.data & PACK_MASK
+        else:
+            mant, post = self.data.astype(np.int32), self.indices
+        csc = sp.csc_matrix((mant, post, self.indptr), shape=self.shape)
         if sparse is False:
             return csc.toarray()
         return csc.tocsr()
@@ -313,10 +327,7 @@ class FixedSynapses:
             raise ValueError(f"spikes have shape {s.shape}; expected ({self.n_pre},)")
         idx = np.flatnonzero(s).astype(np.int32)
         acc = np.zeros(self.n_post, np.int64)
-        if self.fmt == FMT_DENSE:
-            accumulate_dense(idx, idx.size, self.w_t, acc)
-        else:
-            accumulate_csc(idx, idx.size, self.indptr, self.indices, self.data, acc)
+        accumulate(self.fmt, idx, idx.size, self.indptr, self.indices, self.data, self.w_t, acc)
         e = self.weight_exp
         acc = acc << e if e > 0 else acc >> -e
         return acc.astype(np.int32)
@@ -336,7 +347,8 @@ class FloatSynapses:
     def __init__(self, weights):
         if isinstance(weights, FloatSynapses):
             weights = weights.matrix
-        if sp.issparse(weights):
+        if is_sparse(weights):
+            import scipy.sparse as sp
             w = sp.csc_matrix(weights, dtype=np.float64)
             w.sum_duplicates()
             vals = w.data
@@ -349,15 +361,13 @@ class FloatSynapses:
             raise ValueError(f"weights contain {int((~np.isfinite(vals)).sum())} non-finite value(s)")
         self.shape = tuple(int(s) for s in w.shape)
         self.matrix = w
-        if sp.issparse(w) or np.count_nonzero(w) <= DENSE_STORAGE_DENSITY * w.size:
-            csc = sp.csc_matrix(w)
-            csc.eliminate_zeros()
-            csc.sort_indices()
+        if is_sparse(w) or np.count_nonzero(w) <= DENSE_STORAGE_DENSITY * w.size:
+            indptr, post, vals = csc_parts(w)
             self.fmt = FMT_CSC
             self.w_t = np.zeros((0, 0), np.float64)
-            self.indptr = csc.indptr.astype(np.int64)
-            self.indices = csc.indices.astype(np.uint32)
-            self.data = csc.data.astype(np.float64)
+            self.indptr = indptr
+            self.indices = post.astype(np.uint32)
+            self.data = vals.astype(np.float64)
         else:
             self.fmt = FMT_DENSE
             self.w_t = np.ascontiguousarray(w.T)

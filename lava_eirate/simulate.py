@@ -8,10 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import erf
 
 from . import _validate as V
+from ._sparse import is_sparse
 from ._progress import Progress
 from .loihi import limits as L
 from .loihi.kernels import FMT_NONE, run_fixed, run_float
@@ -62,7 +61,7 @@ def _record_spec(record) -> tuple[str, ...]:
 def _external_input(a_in, num_steps: int, n: int, integer: bool) -> np.ndarray:
     if a_in is None:
         return np.zeros((0, n), np.int32 if integer else np.float64)
-    if sp.issparse(a_in):
+    if is_sparse(a_in):
         a_in = a_in.toarray()
     if integer:
         arr = V.int_param("a_in", a_in, np.iinfo(np.int32).min, np.iinfo(np.int32).max)
@@ -219,6 +218,7 @@ def simulate_float(neurons: FloatLIF, weights, num_steps: int, a_in=None, u0=0.0
 
 def _rate_step(r, keep, w_scaled, bias, ext_t):
     """One rate step: ``(1 - dr) * r + (dr * W) @ erf(r) + bias (+ a_in)``."""
+    from scipy.special import erf
     out = keep * r + w_scaled @ erf(r) + bias
     if ext_t is not None:
         out = out + ext_t
@@ -239,7 +239,7 @@ def simulate_rate(shape_exc, shape_inh, weights, dr_exc, dr_inh, bias_exc, bias_
     if n < 1:
         raise ValueError("shape_exc + shape_inh must be >= 1")
     num_steps = V.as_count("num_steps", num_steps)
-    w = weights.toarray() if sp.issparse(weights) else weights
+    w = weights.toarray() if is_sparse(weights) else weights
     w = V.float_param("weights", w)
     if w.shape != (n, n):
         raise ValueError(f"weights have shape {w.shape}; expected ({n}, {n}) = "

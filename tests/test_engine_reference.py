@@ -165,13 +165,17 @@ def test_dense_and_csc_storage_agree():
     w = rng.integers(-256, 256, (n, n))
     neurons = le.FixedLIF(n, du=200, dv=300, vth=500, bias_mant=rng.integers(0, 4096, n), bias_exp=4)
     dense = le.FixedSynapses(w, weight_exp=1)
+    packed = le.FixedSynapses(sp.csr_matrix(w), weight_exp=1)
+    assert dense.fmt == K.FMT_DENSE and packed.fmt == K.FMT_PACKED
+    # the unpacked CSC layout (used above 2**23 neurons), built from the same mantissas
     csc = le.FixedSynapses(sp.csr_matrix(w), weight_exp=1)
-    assert dense.fmt == K.FMT_DENSE and csc.fmt == K.FMT_CSC
-    a = le.simulate_fixed(neurons, dense, 200)
-    b = le.simulate_fixed(neurons, csc, 200)
-    assert a.num_spikes > 100
-    for k in "suv":
-        assert np.array_equal(getattr(a, k), getattr(b, k))
+    eff = sp.csc_matrix(csc.effective_weights(sparse=True))
+    csc.fmt, csc.indices, csc.data = K.FMT_CSC, eff.indices.astype(np.uint32), eff.data.astype(np.int16)
+    runs = [le.simulate_fixed(neurons, syn, 200) for syn in (dense, packed, csc)]
+    assert runs[0].num_spikes > 100
+    for other in runs[1:]:
+        for k in "suv":
+            assert np.array_equal(getattr(runs[0], k), getattr(other, k))
 
 
 def test_weights_take_two_bytes_per_synapse_plus_indices():
@@ -180,8 +184,11 @@ def test_weights_take_two_bytes_per_synapse_plus_indices():
     w = sp.random(n, n, density=0.01, random_state=np.random.RandomState(0), format="csr",
                   data_rvs=lambda k: rng.integers(1, 255, k))
     syn = le.FixedSynapses(w)
-    assert syn.data.dtype == np.int16 and syn.data.nbytes == 2 * syn.nnz
-    assert syn.nbytes <= 2 * syn.nnz + 4 * syn.nnz + 8 * (n + 1)
+    assert syn.fmt == K.FMT_PACKED and syn.data.dtype == np.int32
+    # one int32 per synapse: a 9-bit mantissa (<= 2 bytes) and a 23-bit target index
+    assert syn.nbytes <= 4 * syn.nnz + 8 * (n + 1)
+    assert np.array_equal(syn.effective_weights(sparse=False),
+                          ref.prepare_weights(w.toarray(), None, 8))
 
 
 def test_record_subset_and_rates():

@@ -11,13 +11,21 @@ only its intended 24-bit arithmetic:
 * the decayed u is cast to int32, the input added in int32, then u wraps once by 2**24;
 * ``decay(v) + u + bias`` is formed in int32 and then clipped to +-(2**23 - 1).
 
-All kernels take plain arrays and scalars. Synapses come either as CSC (for each
-presynaptic neuron j, ``indices[indptr[j]:indptr[j+1]]`` are its targets and ``data``
-the int16 mantissas) or as a dense transposed int16 matrix ``w_t[pre, post]``; cost is
-spikes x fan-out either way.
+All kernels take plain arrays and scalars. Synapses come in one of three layouts, all
+indexed by presynaptic neuron j so that cost is spikes x fan-out:
+
+* ``FMT_PACKED`` (default for sparse weights, n_post <= 2**23): one int32 per synapse,
+  ``(mantissa << 23) | post``, the 9-bit signed mantissa on top of a 23-bit target
+  index, in ``packed[indptr[j]:indptr[j+1]]``. One stream of 4 bytes per synapse; the
+  next spiking neurons' synapses are prefetched while the current one is applied.
+* ``FMT_CSC``: ``indices`` (uint32) and int16 ``data`` in the same ranges (any n_post).
+* ``FMT_DENSE``: a transposed int16 matrix ``w_t[pre, post]`` (dense weights).
 """
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from .limits import ACT_SHIFT, DECAY_SHIFT, UV_HALF, V_MAX, V_MIN
 
@@ -26,6 +34,33 @@ _WRAP = 2 * UV_HALF
 FMT_NONE = 0
 FMT_CSC = 1
 FMT_DENSE = 2
+FMT_PACKED = 3
+
+#: Packed synapse: ``(mantissa << PACK_SHIFT) | post``.
+PACK_SHIFT = 23
+PACK_MASK = (1 << PACK_SHIFT) - 1
+#: Spiking neurons looked ahead when prefetching synapses.
+PREFETCH_AHEAD = 4
+
+
+@intrinsic
+def prefetch(typingctx, arr, idx):
+    """Hint the CPU to fetch ``arr[idx]`` into cache (``llvm.prefetch``, read, high locality)."""
+    sig = types.void(arr, idx)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]], wraparound=False)
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                          ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 @njit(cache=True, inline="always")
@@ -76,6 +111,31 @@ def accumulate_csc(spikes, nspk, indptr, indices, data, acc):
         j = spikes[q]
         for k in range(indptr[j], indptr[j + 1]):
             acc[indices[k]] += data[k]
+
+
+@njit(cache=True)
+def accumulate_packed(spikes, nspk, indptr, packed, acc):
+    """As :func:`accumulate_csc` on packed synapses, prefetching ahead."""
+    for q in range(nspk):
+        if q + PREFETCH_AHEAD < nspk:
+            jn = spikes[q + PREFETCH_AHEAD]
+            for k in range(indptr[jn], indptr[jn + 1], 16):
+                prefetch(packed, k)
+        j = spikes[q]
+        for k in range(indptr[j], indptr[j + 1]):
+            p = packed[k]
+            acc[p & PACK_MASK] += p >> PACK_SHIFT
+
+
+@njit(cache=True)
+def accumulate(fmt, spikes, nspk, indptr, indices, data, w_t, acc):
+    """Dispatch on the synapse layout ``fmt`` (FMT_NONE: nothing)."""
+    if fmt == FMT_PACKED:
+        accumulate_packed(spikes, nspk, indptr, data, acc)
+    elif fmt == FMT_CSC:
+        accumulate_csc(spikes, nspk, indptr, indices, data, acc)
+    elif fmt == FMT_DENSE:
+        accumulate_dense(spikes, nspk, w_t, acc)
 
 
 @njit(cache=True)
@@ -148,10 +208,7 @@ def run_fixed(t0, num_steps, u, v, acc, ukeep, vkeep, bias_eff, vth_eff,
             rec_v[t, :] = v
         nspk = compact_spikes(srow, spikes)
         total += nspk
-        if fmt == FMT_CSC:
-            accumulate_csc(spikes, nspk, indptr, indices, data, acc)
-        elif fmt == FMT_DENSE:
-            accumulate_dense(spikes, nspk, w_t, acc)
+        accumulate(fmt, spikes, nspk, indptr, indices, data, w_t, acc)
     return total
 
 
