@@ -57,3 +57,13 @@ def fixed_objects(net, sparse=False):
     syn = le.FixedSynapses(w, net["weight_exp"], net["num_weight_bits"], net["sign_mode"],
                            lava_compat=True)
     return neurons, syn
+
+
+def float_network(seed, n, num_steps, scale=1.0):
+    """A random float LIF network: dict(weights, du, dv, vth, bias, a_in, u0, v0)."""
+    rng = np.random.default_rng(seed)
+    return dict(weights=rng.normal(0, 0.2 * scale, (n, n)) * (rng.random((n, n)) < 0.25),
+                du=rng.uniform(0.01, 0.4, n), dv=rng.uniform(0.01, 0.4, n),
+                vth=rng.uniform(0.5, 1.5, n), bias=rng.uniform(0.0, 0.1 * scale, n),
+                a_in=rng.normal(0, 0.05 * scale, (num_steps, n)),
+                u0=rng.normal(0, 0.2 * scale, n), v0=rng.normal(0, 0.2 * scale, n))

@@ -6,6 +6,8 @@ from scipy.special import erf
 
 import lava_eirate as le
 
+from strategies import float_network
+
 
 def float_lif_loop(W, du, dv, vth, bias, T, a_in, u0, v0):
     """Lava PyLifModelFloat + PyDenseModelFloat, transcribed with numpy, step by step."""
@@ -25,13 +27,10 @@ def float_lif_loop(W, du, dv, vth, bias, T, a_in, u0, v0):
 
 
 def test_float_engine_matches_transcription_dense_and_sparse():
-    rng = np.random.default_rng(2)
     n, T = 80, 300
-    W = rng.normal(0, 0.2, (n, n)) * (rng.random((n, n)) < 0.2)
-    du, dv = rng.uniform(0.01, 0.3, n), rng.uniform(0.01, 0.3, n)
-    vth, bias = rng.uniform(0.5, 1.5, n), rng.uniform(0.0, 0.1, n)
-    a = rng.normal(0, 0.05, (T, n))
-    u0, v0 = rng.normal(0, 0.2, n), rng.normal(0, 0.2, n)
+    net = float_network(2, n, T)
+    W, du, dv, vth, bias, a, u0, v0 = (net[k] for k in ("weights", "du", "dv", "vth", "bias",
+                                                        "a_in", "u0", "v0"))
     S, U, V = float_lif_loop(W, du, dv, vth, bias, T, a, u0, v0)
     for weights in (W, sp.csr_matrix(W), np.where(W == 0, 1e-300, W)):
         tr = le.simulate_float(le.FloatLIF(n, du, dv, vth, bias), weights, T, a_in=a, u0=u0, v0=v0)

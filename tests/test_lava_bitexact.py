@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 import lava_eirate as le
 from lava_eirate.lava_ref import run_lif_network
 
-from strategies import fixed_objects, lif_networks
+from strategies import fixed_objects, float_network, lif_networks
 
 pytestmark = pytest.mark.lava
 
@@ -73,13 +73,10 @@ def test_every_sign_mode_and_weight_corner_with_lava(sign_mode, connection):
 
 def test_float_engine_matches_lava_float_models():
     """simulate_float equals PyLifModelFloat + PyDenseModelFloat to 1e-12 relative."""
-    rng = np.random.default_rng(5)
     n, T = 30, 80
-    w = rng.normal(0, 0.3, (n, n)) * (rng.random((n, n)) < 0.3)
-    du, dv = rng.uniform(0.01, 0.5, n), rng.uniform(0.01, 0.5, n)
-    vth, bias = rng.uniform(0.5, 2.0, n), rng.uniform(0.0, 0.2, n)
-    a = rng.normal(0, 0.1, (T, n))
-    u0, v0 = rng.normal(0, 0.5, n), rng.normal(0, 0.5, n)
+    net = float_network(5, n, T, scale=2.0)
+    w, du, dv, vth, bias, a, u0, v0 = (net[k] for k in ("weights", "du", "dv", "vth", "bias",
+                                                        "a_in", "u0", "v0"))
     mine = le.simulate_float(le.FloatLIF(n, du, dv, vth, bias), w, T, a_in=a, u0=u0, v0=v0)
     lava = run_lif_network(n=n, du=du, dv=dv, vth=vth, bias_mant=bias, num_steps=T, weights=w,
                            a_in=a, u0=u0, v0=v0, tag="floating_pt")
