@@ -6,10 +6,19 @@ Lava itself is imported only by :mod:`lava_eirate.proc` and the reference helper
 :mod:`lava_eirate.lava_ref`, so ``import lava_eirate`` stays fast.
 """
 from .loihi.weights import SignMode
-from .params import FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
+from .params import EILIFParams, FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
 from .simulate import Trace, simulate_fixed, simulate_float, simulate_rate
 
 __version__ = "0.1.0"
 
-__all__ = ["SignMode", "FixedLIF", "FixedSynapses", "FloatLIF", "FloatSynapses", "Trace",
-           "simulate_fixed", "simulate_float", "simulate_rate", "__version__"]
+
+def __getattr__(name):
+    # Lava Processes are imported on first use: importing Lava takes seconds.
+    if name in ("EIRateNetwork", "EILIFNetwork"):
+        from . import proc
+        return getattr(proc, name)
+    raise AttributeError(f"module 'lava_eirate' has no attribute {name!r}")
+
+__all__ = ["SignMode", "EILIFParams", "FixedLIF", "FixedSynapses", "FloatLIF", "FloatSynapses", "Trace",
+           "simulate_fixed", "simulate_float", "simulate_rate", "EIRateNetwork", "EILIFNetwork",
+           "__version__"]

@@ -380,3 +380,97 @@ class FloatSynapses:
 
 
 __all__ = ["FixedLIF", "FloatLIF", "FixedSynapses", "FloatSynapses", "SignMode"]
+
+
+_POP_KEYS = ("du", "dv", "vth", "bias_mant", "bias_exp")
+
+
+class EILIFParams:
+    """The parameters of an E/I LIF population with recurrent weights, as
+    :class:`~lava_eirate.EILIFNetwork` and the converters name them, checked once against
+    both models: ``fixed`` holds ``(FixedLIF, FixedSynapses)`` when they are legal Loihi
+    integers (else ``fixed_error`` says why), ``float`` holds ``(FloatLIF,
+    FloatSynapses)`` when they are legal floats (float LIF uses ``bias_mant`` as its bias
+    and ignores ``bias_exp``, as Lava's ``PyLifModelFloat`` does). Neurons
+    ``0..shape_exc-1`` are excitatory. Raises ``ValueError`` when neither model can take
+    them. Per-population parameters are scalars or arrays of that population's size.
+    """
+
+    def __init__(self, *, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, bias_mant_exc,
+                 du_inh, dv_inh, vth_inh, bias_mant_inh, bias_exp_exc=0, bias_exp_inh=0,
+                 weight_exp=0, num_weight_bits=8, sign_mode=None, lava_compat=False):
+        self.n_e = V.as_count("shape_exc", shape_exc, lo=0)
+        self.n_i = V.as_count("shape_inh", shape_inh, lo=0)
+        self.n = self.n_e + self.n_i
+        if self.n < 1:
+            raise ValueError("shape_exc + shape_inh must be >= 1")
+        shape = getattr(weights, "shape", np.shape(weights))
+        if tuple(shape) != (self.n, self.n):
+            raise ValueError(f"weights have shape {tuple(shape)}; expected ({self.n}, {self.n}) = "
+                             f"(shape_exc + shape_inh, shape_exc + shape_inh) W[post, pre]")
+        pops = dict(du=(du_exc, du_inh), dv=(dv_exc, dv_inh), vth=(vth_exc, vth_inh),
+                    bias_mant=(bias_mant_exc, bias_mant_inh), bias_exp=(bias_exp_exc, bias_exp_inh))
+        self.weights = weights
+        self.weight_exp = weight_exp
+        self.num_weight_bits = num_weight_bits
+        self.sign_mode = None if sign_mode is None else as_sign_mode(sign_mode)
+        self.lava_compat = bool(lava_compat)
+        self.fixed = self.float = None
+        self.fixed_error = self.float_error = None
+        try:
+            full = {k: self._full_int(k, *pops[k]) for k in _POP_KEYS}
+            self.fixed = (FixedLIF(self.n, **full),
+                          FixedSynapses(weights, weight_exp, num_weight_bits, sign_mode,
+                                        lava_compat=lava_compat))
+        except ValueError as exc:
+            self.fixed_error = str(exc)
+        try:
+            fl = {k: self._full_float(k, *pops[k]) for k in ("du", "dv", "vth", "bias_mant")}
+            self.float = (FloatLIF(self.n, fl["du"], fl["dv"], fl["vth"], fl["bias_mant"]),
+                          FloatSynapses(weights))
+        except ValueError as exc:
+            self.float_error = str(exc)
+        if self.fixed is None and self.float is None:
+            raise ValueError("E/I LIF parameters fit neither model --\n"
+                             f"  fixed_pt (Loihi integers): {self.fixed_error}\n"
+                             f"  floating_pt: {self.float_error}")
+
+    def _pop(self, key, exc, inh, conv):
+        arrs = []
+        for suffix, value, size in (("_exc", exc, self.n_e), ("_inh", inh, self.n_i)):
+            arr = conv(key + suffix, value, size)
+            arrs.append(np.broadcast_to(arr, (size,)))
+        return np.concatenate(arrs)
+
+    def _full_int(self, key, exc, inh):
+        lo, hi = {"du": L.DU_RANGE, "dv": L.DV_RANGE, "vth": L.VTH_RANGE,
+                  "bias_mant": L.BIAS_MANT_RANGE, "bias_exp": L.BIAS_EXP_RANGE}[key]
+        return self._pop(key, exc, inh, lambda nm, v, size: V.int_param(
+            nm, v, lo, hi, None if np.ndim(v) == 0 else size))
+
+    def _full_float(self, key, exc, inh):
+        lo, hi = (0.0, 1.0) if key in ("du", "dv") else (-np.inf, np.inf)
+        return self._pop(key, exc, inh, lambda nm, v, size: V.float_param(
+            nm, v, lo, hi, None if np.ndim(v) == 0 else size))
+
+    def require(self, kind: str):
+        """Return ``(neurons, synapses)`` for ``kind`` ("fixed" or "float") or raise."""
+        if kind == "fixed":
+            if self.fixed is None:
+                raise ValueError("the fixed_pt (bit-accurate Loihi) model needs Loihi integers: "
+                                 f"{self.fixed_error}. Convert float parameters with "
+                                 "lava_eirate.float_to_fixed, or select floating_pt.")
+            return self.fixed
+        if self.float is None:
+            raise ValueError(f"the floating_pt model cannot take these parameters: {self.float_error}")
+        return self.float
+
+    def lava_arrays(self, kind: str) -> dict:
+        """Per-neuron arrays for Lava's own LIF (du, dv, vth, bias_mant, bias_exp)."""
+        neurons, _ = self.require(kind)
+        n = self.n
+        if kind == "fixed":
+            return {k: V.full(getattr(neurons, k), n, np.int64) for k in _POP_KEYS}
+        return dict(du=V.full(neurons.du, n, np.float64), dv=V.full(neurons.dv, n, np.float64),
+                    vth=V.full(neurons.vth, n, np.float64),
+                    bias_mant=V.full(neurons.bias, n, np.float64), bias_exp=np.zeros(n))

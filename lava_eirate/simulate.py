@@ -216,10 +216,34 @@ def simulate_float(neurons: FloatLIF, weights, num_steps: int, a_in=None, u0=0.0
                  final={"u": u, "v": v, "acc": acc}, num_spikes=int(total))
 
 
-def _rate_step(r, keep, w_scaled, bias, ext_t):
-    """One rate step: ``(1 - dr) * r + (dr * W) @ erf(r) + bias (+ a_in)``."""
+def rate_params(shape_exc, shape_inh, weights, dr_exc, dr_inh, bias_exc, bias_inh):
+    """Validate E/I rate-network parameters; return ``(n_e, n_i, dr, bias, W)`` arrays."""
+    n_e = V.as_count("shape_exc", shape_exc, lo=0)
+    n_i = V.as_count("shape_inh", shape_inh, lo=0)
+    n = n_e + n_i
+    if n < 1:
+        raise ValueError("shape_exc + shape_inh must be >= 1")
+    w = weights.toarray() if is_sparse(weights) else weights
+    w = V.float_param("weights", w)
+    if w.shape != (n, n):
+        raise ValueError(f"weights have shape {w.shape}; expected ({n}, {n}) = "
+                         f"(shape_exc + shape_inh, shape_exc + shape_inh)")
+    dr = np.concatenate([np.broadcast_to(V.float_param("dr_exc", dr_exc, 0.0, 1.0), (n_e,)),
+                         np.broadcast_to(V.float_param("dr_inh", dr_inh, 0.0, 1.0), (n_i,))])
+    bias = np.concatenate([np.broadcast_to(V.float_param("bias_exc", bias_exc, n=None), (n_e,))
+                           if np.ndim(bias_exc) == 0 else V.float_param("bias_exc", bias_exc, n=n_e),
+                           np.broadcast_to(V.float_param("bias_inh", bias_inh, n=None), (n_i,))
+                           if np.ndim(bias_inh) == 0 else V.float_param("bias_inh", bias_inh, n=n_i)])
+    return n_e, n_i, dr, bias, w
+
+
+def rate_step(r, keep, w_scaled, bias, ext_t=None):
+    """One step of the tutorial's rate network, in its order of operations:
+    ``((1 - dr) * r + bias) + (dr * W) @ erf(r)``, then ``+ a_in``."""
     from scipy.special import erf
-    out = keep * r + w_scaled @ erf(r) + bias
+    out = keep * r
+    out += bias
+    out += w_scaled @ erf(r)
     if ext_t is not None:
         out = out + ext_t
     return out
@@ -231,23 +255,14 @@ def simulate_rate(shape_exc, shape_inh, weights, dr_exc, dr_inh, bias_exc, bias_
 
     ``r(t) = (1 - dr) * r(t-1) + (dr * W) @ erf(r(t-1)) + bias + a_in(t)``, ``r(0) = r0``,
     with dr per postsynaptic neuron (dr_exc for rows 0..shape_exc-1) and the bias added
-    unscaled each step. Row ``i`` is the state after step ``i + 1``.
+    unscaled each step. Row ``i`` is the state after step ``i + 1``. (The tutorial's own
+    model scales the columns with the two drs swapped; with equal drs, as in all its
+    networks, the two are identical.)
     """
-    n_e = V.as_count("shape_exc", shape_exc, lo=0)
-    n_i = V.as_count("shape_inh", shape_inh, lo=0)
+    n_e, n_i, dr, bias, w = rate_params(shape_exc, shape_inh, weights, dr_exc, dr_inh,
+                                        bias_exc, bias_inh)
     n = n_e + n_i
-    if n < 1:
-        raise ValueError("shape_exc + shape_inh must be >= 1")
     num_steps = V.as_count("num_steps", num_steps)
-    w = weights.toarray() if is_sparse(weights) else weights
-    w = V.float_param("weights", w)
-    if w.shape != (n, n):
-        raise ValueError(f"weights have shape {w.shape}; expected ({n}, {n}) = "
-                         f"(shape_exc + shape_inh, shape_exc + shape_inh)")
-    dr = np.concatenate([np.broadcast_to(V.float_param("dr_exc", dr_exc, 0.0, 1.0), (n_e,)),
-                         np.broadcast_to(V.float_param("dr_inh", dr_inh, 0.0, 1.0), (n_i,))])
-    bias = np.concatenate([np.broadcast_to(V.float_param("bias_exc", bias_exc), (n_e,)),
-                           np.broadcast_to(V.float_param("bias_inh", bias_inh), (n_i,))])
     ext = None
     if a_in is not None:
         ext = V.float_param("a_in", a_in)
@@ -258,6 +273,6 @@ def simulate_rate(shape_exc, shape_inh, weights, dr_exc, dr_inh, bias_exc, bias_
     w_scaled = dr[:, None] * w
     out = np.empty((num_steps, n))
     for t in range(num_steps):
-        r = _rate_step(r, keep, w_scaled, bias, None if ext is None else ext[t])
+        r = rate_step(r, keep, w_scaled, bias, None if ext is None else ext[t])
         out[t] = r
     return out

@@ -1,0 +1,8 @@
+"""Lava Processes of lava_eirate, one folder per family (``process.py`` + ``models.py``).
+
+Importing this package imports Lava (slow); ``import lava_eirate`` alone does not.
+"""
+from .ei_lif.process import EILIFNetwork
+from .ei_rate.process import EIRateNetwork
+
+__all__ = ["EILIFNetwork", "EIRateNetwork"]

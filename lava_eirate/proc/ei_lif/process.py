@@ -1,0 +1,113 @@
+"""EILIFNetwork: an E/I population of LIF neurons with its recurrent weights, one Process."""
+from __future__ import annotations
+
+import numpy as np
+from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.process import AbstractProcess
+from lava.magma.core.process.variable import Var
+
+from lava_eirate import _validate as V
+from lava_eirate.loihi import limits as L
+from lava_eirate.params import EILIFParams
+from lava_eirate.proc._recording import SharedRecording
+
+#: Keys the converters emit for the rate network they came from; accepted and kept as
+#: information (they do not change the LIF dynamics).
+_INFO_KEYS = ("g_factor", "q_factor")
+
+
+class EILIFNetwork(AbstractProcess):
+    """E/I LIF population with recurrent weights ``W[post, pre]`` (neurons
+    ``0..shape_exc-1`` excitatory), taking converter output as ``**kwargs``.
+
+    Models (select with ``Loihi2SimCfg(select_tag=...)``):
+
+    * ``fixed_pt`` / ``bit_accurate_loihi``: Lava's PyLifModelBitAcc + PyDenseModelBitAcc
+      semantics on lava_eirate's numba core, fused in one ProcessModel; needs Loihi
+      integers (du, dv in [0, 4095], vth in [0, 2**17-1], bias_mant in [-4096, 4095],
+      bias_exp in [0, 7], weight mantissas per sign mode, weight_exp in [-8, 7]).
+    * ``floating_pt``: Lava's PyLifModelFloat + PyDenseModelFloat semantics, fused
+      (du, dv in [0, 1]; ``bias_mant`` is the float bias, ``bias_exp`` is ignored).
+    * ``SubEILIFModelLava`` (tag ``lava_lif_dense``): Lava's own LIF + Dense, the
+      reference; choose it with ``exception_proc_model_map``.
+
+    Vars ``u``, ``v`` (n,) work with Monitors, ``get()`` and ``set()``; InPort ``a_in``
+    (n,) adds external input on the same step; OutPort ``s_out`` (n,) sends spikes.
+    ``record=("s", "u", "v")`` with ``record_steps=T`` makes the fused models keep the
+    last T steps in shared memory, read back in one go with :meth:`recorded`.
+    Parameters that fit neither model raise ``ValueError`` here; parameters that do not
+    fit the model selected raise ``ValueError`` when the network is compiled (in the
+    calling process, before Lava's runtime starts: an exception inside Lava's runtime
+    leaves its processes hanging).
+    """
+
+    #: Lets Lava's ``__del__`` run on an instance whose constructor raised.
+    _runtime = None
+
+    @property
+    def _model_class(self):
+        return self.__dict__.get("_selected_model_class")
+
+    @_model_class.setter
+    def _model_class(self, cls):
+        # Lava's compiler assigns the selected ProcessModel here, in the calling process.
+        kind = getattr(cls, "number_kind", None)
+        if kind is not None:
+            self.params.require(kind)
+        self.__dict__["_selected_model_class"] = cls
+
+    def __init__(self, *, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, bias_mant_exc,
+                 du_inh, dv_inh, vth_inh, bias_mant_inh, bias_exp_exc=0, bias_exp_inh=0,
+                 weight_exp=0, num_weight_bits=8, sign_mode=None, lava_compat=False,
+                 u=0, v=0, record=(), record_steps=0, name=None, log_config=None, **info):
+        unknown = set(info) - set(_INFO_KEYS)
+        if unknown:
+            raise TypeError(f"EILIFNetwork got unexpected keyword argument(s) {sorted(unknown)}")
+        raw = dict(shape_exc=shape_exc, shape_inh=shape_inh, weights=weights, du_exc=du_exc,
+                   dv_exc=dv_exc, vth_exc=vth_exc, bias_mant_exc=bias_mant_exc, du_inh=du_inh,
+                   dv_inh=dv_inh, vth_inh=vth_inh, bias_mant_inh=bias_mant_inh,
+                   bias_exp_exc=bias_exp_exc, bias_exp_inh=bias_exp_inh, weight_exp=weight_exp,
+                   num_weight_bits=num_weight_bits,
+                   sign_mode=None if sign_mode is None else getattr(sign_mode, "value", sign_mode),
+                   lava_compat=lava_compat)
+        params = EILIFParams(**raw)
+        n = params.n
+        integer = params.fixed is not None
+        lo, hi = L.UV_INIT_RANGE if integer else (-np.inf, np.inf)
+        conv = V.int_param if integer else V.float_param
+        u0 = V.full(conv("u", u, lo, hi, n=n), n, np.int32 if integer else float)
+        v0 = V.full(conv("v", v, lo, hi, n=n), n, np.int32 if integer else float)
+        if isinstance(record, str):
+            record = (record,)
+        record = tuple(record or ())
+        bad = [r for r in record if r not in ("s", "u", "v")]
+        if bad:
+            raise ValueError(f"record={record!r} contains {bad}; legal entries: ('s', 'u', 'v')")
+        rec_spec = None
+        if record:
+            cap = V.as_count("record_steps", record_steps)
+            self._recording = SharedRecording.create(self, n, cap, record,
+                                                     np.int32 if integer else np.float64)
+            rec_spec = self._recording.spec
+        else:
+            self._recording = None
+        super().__init__(ei_params=raw, record_spec=rec_spec, name=name, log_config=log_config,
+                         **{k: info[k] for k in info})
+        self.params = params
+        self.u = Var(shape=(n,), init=u0)
+        self.v = Var(shape=(n,), init=v0)
+        self.a_in = InPort(shape=(n,))
+        self.s_out = OutPort(shape=(n,))
+
+    @property
+    def n(self) -> int:
+        return self.params.n
+
+    def recorded(self):
+        """The recorded steps (oldest first) as a :class:`lava_eirate.Trace`, read from
+        shared memory in one go. ``trace.final["first_step"]`` is the Lava time step of
+        row 0. Needs ``record=`` at construction and a fused (fixed_pt/floating_pt) model."""
+        if self._recording is None:
+            raise RuntimeError("this EILIFNetwork was built without record=(...); "
+                               "pass record=('s', 'u', 'v') and record_steps=T")
+        return self._recording.read("EILIFNetwork")

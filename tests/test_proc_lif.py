@@ -1,0 +1,201 @@
+"""EILIFNetwork in Lava's runtime: the fused fixed_pt model bit-exact with Lava's own LIF +
+Dense (SubEILIFModelLava) and with simulate_fixed; the float model equal to Lava's float
+LIF + Dense; model selection, repeated runs, Var set/get, recording, bad input."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from lava.magma.core.run_conditions import RunSteps
+from lava.magma.core.run_configs import Loihi2SimCfg
+from lava.proc.dense.process import Dense
+from lava.proc.io.source import RingBuffer
+from lava.proc.monitor.process import Monitor
+
+import lava_eirate as le
+from lava_eirate import EILIFNetwork
+from lava_eirate.proc.ei_lif.models import PyEILIFModelFixed, PyEILIFModelFloat, SubEILIFModelLava
+
+pytestmark = pytest.mark.lava
+
+SUB = {EILIFNetwork: SubEILIFModelLava}
+
+
+def random_ei_params(seed, n_e=24, n_i=8, per_neuron=True, weight_exp=0, num_weight_bits=8):
+    rng = np.random.default_rng(seed)
+    n = n_e + n_i
+
+    def pop(lo, hi, size):
+        return rng.integers(lo, hi + 1, size) if per_neuron else int(rng.integers(lo, hi + 1))
+
+    w = np.zeros((n, n), np.int64)
+    w[:, :n_e] = rng.integers(0, 60, (n, n_e))
+    w[:, n_e:] = rng.integers(-200, 1, (n, n_i))
+    w *= rng.random((n, n)) < 0.3
+    return dict(shape_exc=n_e, shape_inh=n_i, weights=w,
+                du_exc=pop(0, 4095, n_e), dv_exc=pop(100, 800, n_e), vth_exc=pop(2000, 9000, n_e),
+                bias_mant_exc=pop(500, 1500, n_e), bias_exp_exc=6,
+                du_inh=pop(0, 4095, n_i), dv_inh=pop(100, 800, n_i), vth_inh=pop(2000, 9000, n_i),
+                bias_mant_inh=pop(500, 1500, n_i), bias_exp_inh=6,
+                weight_exp=weight_exp, num_weight_bits=num_weight_bits)
+
+
+def run(net, cfg, num_steps, extra=None):
+    """Run ``net`` (and its graph) with Monitors on s_out, u and v; return (s, u, v)."""
+    mons = {}
+    for name, target in (("s", net.s_out), ("u", net.u), ("v", net.v)):
+        mons[name] = Monitor()
+        mons[name].probe(target, num_steps)
+    try:
+        net.run(condition=RunSteps(num_steps=num_steps), run_cfg=cfg)
+        out = {}
+        for name, mon in mons.items():
+            key = "s_out" if name == "s" else name
+            out[name] = np.asarray(mon.get_data()[net.name][key])
+        model = net.model_class
+    finally:
+        net.stop()
+    return out["s"].astype(bool), out["u"], out["v"], model
+
+
+@settings(max_examples=3)
+@given(seed=st.integers(0, 2 ** 31), weight_exp=st.integers(-3, 3), nwb=st.integers(5, 8),
+       per_neuron=st.booleans())
+def test_fused_fixed_model_bit_exact_with_lava_lif_dense_and_engine(seed, weight_exp, nwb, per_neuron):
+    kw = random_ei_params(seed, per_neuron=per_neuron, weight_exp=weight_exp, num_weight_bits=nwb)
+    T = 40
+    s_f, u_f, v_f, model_f = run(EILIFNetwork(**kw), Loihi2SimCfg(select_tag="fixed_pt"), T)
+    s_l, u_l, v_l, model_l = run(EILIFNetwork(**kw),
+                                 Loihi2SimCfg(select_tag="fixed_pt", exception_proc_model_map=SUB), T)
+    assert model_f is PyEILIFModelFixed and model_l is SubEILIFModelLava
+    tr = le.simulate_fixed(*le.EILIFParams(**kw).fixed, T)
+    assert tr.num_spikes > 0
+    for mine, lava, eng in ((s_f, s_l, tr.s), (u_f, u_l, tr.u), (v_f, v_l, tr.v)):
+        assert np.array_equal(mine, lava)
+        assert np.array_equal(mine, eng)
+
+
+def test_external_spikes_through_dense_from_a_spike_source():
+    kw = random_ei_params(7)
+    n, T, n_src = 32, 40, 12
+    rng = np.random.default_rng(3)
+    src_spikes = rng.random((n_src, T)) < 0.2
+    w_in = rng.integers(0, 120, (n, n_src))
+    results = []
+    for cfg in (Loihi2SimCfg(select_tag="fixed_pt"),
+                Loihi2SimCfg(select_tag="fixed_pt", exception_proc_model_map=SUB)):
+        net = EILIFNetwork(**kw)
+        src = RingBuffer(data=src_spikes.astype(np.int32))
+        dense_in = Dense(weights=w_in, weight_exp=2)
+        src.s_out.connect(dense_in.s_in)
+        dense_in.a_out.connect(net.a_in)
+        results.append(run(net, cfg, T))
+    syn_in = le.FixedSynapses(w_in, weight_exp=2)
+    a_ext = np.zeros((T, n), np.int64)
+    for t in range(1, T):  # Dense delays by one step
+        a_ext[t] = syn_in.activation(src_spikes[:, t - 1])
+    tr = le.simulate_fixed(*le.EILIFParams(**kw).fixed, T, a_in=a_ext)
+    assert np.any(a_ext)
+    for s, u, v, _ in results:
+        assert np.array_equal(s, tr.s) and np.array_equal(u, tr.u) and np.array_equal(v, tr.v)
+
+
+def test_float_model_equals_lava_float_lif_dense():
+    rng = np.random.default_rng(1)
+    n_e, n_i = 24, 8
+    n = n_e + n_i
+    w = np.zeros((n, n))
+    w[:, :n_e] = rng.uniform(0, 0.3, (n, n_e))
+    w[:, n_e:] = rng.uniform(-1.2, 0, (n, n_i))
+    w *= rng.random((n, n)) < 0.3
+    kw = dict(shape_exc=n_e, shape_inh=n_i, weights=w, du_exc=0.07, dv_exc=0.01, vth_exc=1.0,
+              bias_mant_exc=rng.uniform(0.01, 0.05, n_e), du_inh=0.07, dv_inh=0.02, vth_inh=1.0,
+              bias_mant_inh=0.05)
+    T = 200
+    s_f, u_f, v_f, model_f = run(EILIFNetwork(**kw), Loihi2SimCfg(select_tag="floating_pt"), T)
+    s_l, u_l, v_l, _ = run(EILIFNetwork(**kw),
+                           Loihi2SimCfg(select_tag="floating_pt", exception_proc_model_map=SUB), T)
+    assert model_f is PyEILIFModelFloat
+    assert s_f.sum() > 20
+    assert np.array_equal(s_f, s_l)
+    np.testing.assert_allclose(u_f, u_l, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(v_f, v_l, rtol=1e-12, atol=1e-12)
+
+
+def test_run_run_again_set_var_between_runs_and_stop():
+    kw = random_ei_params(5)
+    p = le.EILIFParams(**kw)
+    net = EILIFNetwork(**kw, record=("s", "u", "v"), record_steps=100)
+    cfg = Loihi2SimCfg(select_tag="fixed_pt")
+    try:
+        net.run(condition=RunSteps(num_steps=15), run_cfg=cfg)
+        net.run(condition=RunSteps(num_steps=10), run_cfg=cfg)
+        u_25 = net.u.get().astype(np.int64)
+        new_u = (np.arange(p.n) * 1000 - 5000).astype(np.int64)
+        net.u.set(new_u)
+        assert np.array_equal(net.u.get(), new_u)
+        net.run(condition=RunSteps(num_steps=20), run_cfg=cfg)
+        rec = net.recorded()
+        v_end = net.v.get().astype(np.int64)
+    finally:
+        net.stop()
+    first = le.simulate_fixed(*p.fixed, 25)
+    assert np.array_equal(first.final["u"], u_25)
+    state = dict(first.final, u=new_u)
+    second = le.simulate_fixed(*p.fixed, 20, state=state)
+    assert np.array_equal(second.final["v"], v_end)
+    assert rec.final["first_step"] == 1 and rec.num_steps == 45
+    assert np.array_equal(rec.s, np.concatenate([first.s, second.s]))
+    assert np.array_equal(rec.u, np.concatenate([first.u, second.u]))
+
+
+def test_recording_keeps_the_last_steps_as_a_ring_buffer():
+    kw = random_ei_params(9)
+    net = EILIFNetwork(**kw, record=("s",), record_steps=16)
+    try:
+        net.run(condition=RunSteps(num_steps=50), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        rec = net.recorded()
+    finally:
+        net.stop()
+    tr = le.simulate_fixed(*le.EILIFParams(**kw).fixed, 50)
+    assert rec.final == {"first_step": 35, "last_step": 50}
+    assert rec.u is None and np.array_equal(rec.s, tr.s[34:])
+
+
+def test_bad_input_is_refused_at_construction():
+    kw = random_ei_params(0)
+    with pytest.raises(ValueError, match=r"weights have shape \(32, 31\); expected \(32, 32\)"):
+        EILIFNetwork(**dict(kw, weights=kw["weights"][:, :31]))
+    with pytest.raises(ValueError, match=r"du_exc = 5000 is out of range \[0, 4095\]"):
+        EILIFNetwork(**dict(kw, du_exc=5000))
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['du_exx'\]"):
+        EILIFNetwork(**kw, du_exx=3)
+    with pytest.raises(RuntimeError, match="built without record"):
+        EILIFNetwork(**kw).recorded()
+
+
+def test_parameters_unfit_for_the_selected_model_fail_at_compile_time():
+    kw = random_ei_params(0)
+    float_kw = dict(kw, du_exc=0.07, dv_exc=0.01, du_inh=0.07, dv_inh=0.01, vth_exc=1.0,
+                    vth_inh=1.0, bias_mant_exc=0.02, bias_mant_inh=0.02,
+                    weights=kw["weights"] / 100.0)
+    net = EILIFNetwork(**float_kw)
+    with pytest.raises(ValueError, match=r"fixed_pt .* needs Loihi integers: du_exc = 0.07 is not an integer"):
+        try:
+            net.run(condition=RunSteps(num_steps=2), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        finally:
+            net.stop()
+    # integers that are a legal float network but not legal Loihi (bias mantissa > 4095)
+    ok_float = dict(kw, du_exc=0, du_inh=0, dv_exc=1, dv_inh=1, vth_exc=1000, vth_inh=1000,
+                    bias_mant_exc=5000, bias_mant_inh=10)
+    net = EILIFNetwork(**ok_float)
+    with pytest.raises(ValueError, match=r"bias_mant_exc = 5000 is out of range \[-4096, 4095\]"):
+        try:
+            net.run(condition=RunSteps(num_steps=2), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        finally:
+            net.stop()
+    # the same parameters run fine where they fit
+    net = EILIFNetwork(**ok_float)
+    try:
+        net.run(condition=RunSteps(num_steps=2), run_cfg=Loihi2SimCfg(select_tag="floating_pt"))
+        assert net.v.get().shape == (32,)
+    finally:
+        net.stop()
