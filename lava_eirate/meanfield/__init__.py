@@ -1,0 +1,294 @@
+"""Mean-field theory of LIF networks: stationary rates, self-consistency, linear response.
+
+Pure functions on arrays do the math (``_siegert``); the functions here validate
+arguments and broadcast. Units are free as long as they are consistent (s, V, Hz; or
+Lava's steps, voltage units and spikes per step). See :func:`lava_lif_theory` for the
+mapping from a Lava LIF (du, dv, vth, bias, weights) onto the theory.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _siegert as S
+from ._siegert import ALPHA_FB
+
+__all__ = ["siegert_rate", "mean_input", "std_input", "firing_rates",
+           "rate_response_coefficients", "cv_isi", "lava_lif_theory", "predict_ei_rates",
+           "ALPHA_FB"]
+
+
+def _arr(name, x, lo=-np.inf, hi=np.inf, lo_open=False):
+    a = np.asarray(x, dtype=float)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    bad = (a <= lo) if lo_open else (a < lo)
+    if np.any(bad | (a > hi)):
+        val = a[np.asarray(bad | (a > hi))].flat[0] if a.ndim else a.item()
+        rng = f"({lo}, {hi}]" if lo_open else f"[{lo}, {hi}]"
+        raise ValueError(f"{name} = {val} is out of range {rng}")
+    return a
+
+
+def _neuron_args(tau_m, tau_r, v_th, v_reset, tau_s=0.0):
+    tau_m = _arr("tau_m", tau_m, 0.0, lo_open=True)
+    tau_r = _arr("tau_r", tau_r, 0.0)
+    tau_s = _arr("tau_s", tau_s, 0.0)
+    v_th, v_reset = _arr("v_th", v_th), _arr("v_reset", v_reset)
+    if np.any(v_th <= v_reset):
+        raise ValueError(f"v_th must exceed v_reset; got v_th={v_th}, v_reset={v_reset}")
+    return tau_m, tau_r, v_th, v_reset, tau_s
+
+
+def _broadcast(**arrays):
+    try:
+        return np.broadcast_arrays(*arrays.values())
+    except ValueError:
+        shapes = {k: np.shape(v) for k, v in arrays.items()}
+        raise ValueError(f"shapes do not broadcast: {shapes}") from None
+
+
+def siegert_rate(mu, sigma, *, tau_m, tau_r, v_th, v_reset, tau_s=0.0, method="shift"):
+    """Stationary firing rate of a LIF neuron whose input has mean ``mu`` and standard
+    deviation ``sigma`` (diffusion approximation; ``sigma`` in the convention
+    Var(V) = sigma^2 / 2 of Brunel 2000).
+
+    ``tau_s == 0``: delta synapses, the Siegert formula. ``tau_s > 0``: exponential
+    synapses, by the Fourcaud-Brunel shift of threshold and reset by
+    ``sigma * sqrt(2)|zeta(1/2)|/2 * sqrt(tau_s/tau_m)`` (``method="shift"``) or by its
+    first-order Taylor expansion (``method="taylor"``). Vectorised; numerically stable
+    for any |y| (no overflow, no cancellation). ``sigma == 0`` gives the deterministic
+    rate.
+    """
+    if method not in ("shift", "taylor"):
+        raise ValueError(f"method={method!r}; legal values: 'shift', 'taylor'")
+    tau_m, tau_r, v_th, v_reset, tau_s = _neuron_args(tau_m, tau_r, v_th, v_reset, tau_s)
+    mu = _arr("mu", mu)
+    sigma = _arr("sigma", sigma, 0.0)
+    _broadcast(mu=mu, sigma=sigma, tau_m=tau_m, tau_r=tau_r, v_th=v_th, v_reset=v_reset, tau_s=tau_s)
+    out = S._firing_rates(mu, sigma, tau_m, tau_r, v_th, v_reset, tau_s, method)
+    return out.item() if np.ndim(out) == 0 else out
+
+
+def _input_args(nu, J, K, tau_m, J_ext, K_ext, nu_ext):
+    nu = _arr("nu", nu, 0.0)
+    J, K = np.atleast_2d(_arr("J", J)), np.atleast_2d(_arr("K", K, 0.0))
+    if J.shape != K.shape or J.shape[1] != nu.shape[-1]:
+        raise ValueError(f"J {J.shape}, K {K.shape} and nu {nu.shape} must be (P, P), (P, P), (P,)")
+    J_ext, K_ext = _arr("J_ext", J_ext), _arr("K_ext", K_ext, 0.0)
+    nu_ext = _arr("nu_ext", nu_ext, 0.0)
+    return nu, J, K, _arr("tau_m", tau_m, 0.0, lo_open=True), J_ext, K_ext, nu_ext
+
+
+def _ext_term(K_ext, J_ext, nu_ext, power, P):
+    prod = np.asarray(K_ext * J_ext ** power, float)
+    if prod.ndim == 2:
+        return prod @ np.atleast_1d(nu_ext)
+    return np.broadcast_to(prod * nu_ext, (P,)) if prod.ndim <= 1 else prod
+
+
+def _mean_input(nu, J, K, tau_m, J_ext=0.0, K_ext=0.0, nu_ext=0.0):
+    """mu = tau_m (K * J) nu + tau_m (K_ext * J_ext) nu_ext (Fourcaud & Brunel 2002, Eq. 3.4)."""
+    P = J.shape[0]
+    return tau_m * ((K * J) @ nu + _ext_term(K_ext, J_ext, nu_ext, 1, P))
+
+
+def _std_input(nu, J, K, tau_m, J_ext=0.0, K_ext=0.0, nu_ext=0.0):
+    """sigma = sqrt(tau_m (K * J^2) nu + tau_m (K_ext * J_ext^2) nu_ext)."""
+    P = J.shape[0]
+    return np.sqrt(tau_m * ((K * J ** 2) @ nu + _ext_term(K_ext, J_ext, nu_ext, 2, P)))
+
+
+def mean_input(nu, *, J, K, tau_m, J_ext=0, K_ext=0, nu_ext=0):
+    """Mean input per population; J, K (P, P) with J[a, b] the weight from b to a;
+    external populations: K_ext, J_ext (P, E) with nu_ext (E,), or per-population
+    scalars/arrays (P,)."""
+    return _mean_input(*_input_args(nu, J, K, tau_m, J_ext, K_ext, nu_ext))
+
+
+def std_input(nu, *, J, K, tau_m, J_ext=0, K_ext=0, nu_ext=0):
+    """Standard deviation of the input per population (same arguments as mean_input)."""
+    return _std_input(*_input_args(nu, J, K, tau_m, J_ext, K_ext, nu_ext))
+
+
+def firing_rates(*, J, K, tau_m, tau_r, v_th, v_reset, J_ext=0, K_ext=0, nu_ext=0, tau_s=0.0,
+                 method="ode", nu0=None, synapse_method="shift", tol=1e-10, max_iter=200,
+                 t_span=20.0):
+    """Self-consistent stationary rates ``nu = Phi(mu(nu), sigma(nu))`` per population.
+
+    ``method="ode"``: relax ``d nu / ds = Phi(nu) - nu`` from ``nu0`` (default 0) to a
+    stable fixed point (LSODA over ``t_span`` units of s, restarted up to ``max_iter``
+    times until the change over the last unit is below ``tol``), then refine by
+    Newton's method. ``method="lstsq"``: bounded least squares
+    on ``Phi(nu) - nu`` (``nu >= 0``), which also finds unstable fixed points given a
+    good ``nu0``. Raises RuntimeError naming the method and the residual on failure.
+    """
+    import scipy.integrate as sint
+    import scipy.optimize as sopt
+
+    tau_m, tau_r, v_th, v_reset, tau_s = _neuron_args(tau_m, tau_r, v_th, v_reset, tau_s)
+    J, K = np.atleast_2d(_arr("J", J)), np.atleast_2d(_arr("K", K, 0.0))
+    if J.shape != K.shape or J.shape[0] != J.shape[1]:
+        raise ValueError(f"J and K must be square (P, P) and equal in shape; got {J.shape}, {K.shape}")
+    P = J.shape[0]
+    J_ext, K_ext, nu_ext = _arr("J_ext", J_ext), _arr("K_ext", K_ext, 0.0), _arr("nu_ext", nu_ext, 0.0)
+    nu0 = np.zeros(P) if nu0 is None else np.broadcast_to(_arr("nu0", nu0, 0.0), (P,)).astype(float)
+
+    KJ, KJ2 = K * J, K * J ** 2
+    ext_mu = _ext_term(K_ext, J_ext, nu_ext, 1, P)
+    ext_var = _ext_term(K_ext, J_ext, nu_ext, 2, P)
+
+    def phi(nu):
+        """Phi for one (P,) or a batch (B, P) of rate vectors."""
+        nu = np.maximum(nu, 0.0)
+        mu = tau_m * (nu @ KJ.T + ext_mu)
+        sigma = np.sqrt(np.maximum(tau_m * (nu @ KJ2.T + ext_var), 0.0))
+        return S._firing_rates(mu, sigma, tau_m, tau_r, v_th, v_reset, tau_s, synapse_method)
+
+    def residual(nu):
+        return phi(nu) - nu
+
+    if method == "ode":
+        nu, res = _relax(phi, nu0, tol, max_iter, t_span)
+        if res > max(1e-8, tol * max(1.0, np.max(np.abs(nu)))):
+            raise RuntimeError(f"firing_rates(method='ode') did not converge: "
+                               f"max |Phi(nu) - nu| = {res:.3e} at nu = {nu}")
+        return nu
+    if method == "lstsq":
+        sol = sopt.least_squares(residual, nu0, bounds=(0, np.inf), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+        res = np.max(np.abs(residual(sol.x)))
+        if res > max(1e-7, 1e-9 * np.max(np.abs(sol.x))):
+            raise RuntimeError(f"firing_rates(method='lstsq') ended in a local minimum: "
+                               f"max |Phi(nu) - nu| = {res:.3e} at nu = {sol.x}")
+        return sol.x
+    raise ValueError(f"method={method!r}; legal values: 'ode', 'lstsq'")
+
+
+def _relax(phi, nu0, tol, max_iter, t_span):
+    """Relax d nu/ds = Phi(nu) - nu to a stable fixed point by pseudo-transient
+    continuation: backward-Euler steps (I/h - DF) delta = F with the pseudo-time step h
+    grown as the residual falls (switched evolution relaxation, Mulder & van Leer 1985).
+    Small h follows the ODE trajectory from nu0; large h is Newton's method. DF comes
+    from one batched evaluation of Phi per step. Returns (nu, max |F(nu)|)."""
+    nu = np.array(nu0, float)
+    P = nu.size
+    h = 0.5
+    F = phi(nu) - nu
+    res = np.max(np.abs(F))
+    steps = 0
+    budget = max(int(max_iter), 1) * 100
+    s_total = 0.0
+    while res > tol * max(1.0, np.max(np.abs(nu))) and steps < budget:
+        steps += 1
+        eps = 1e-7 * np.maximum(np.abs(nu), 1e-3)
+        batch = nu + np.diag(eps)
+        jac = ((phi(batch) - batch) - F).T / eps      # jac[:, k] = dF / dnu_k
+        try:
+            delta = np.linalg.solve(np.eye(P) / h - jac, F)
+        except np.linalg.LinAlgError:
+            h *= 0.25
+            continue
+        trial = np.maximum(nu + delta, 0.0)
+        F_trial = phi(trial) - trial
+        res_trial = np.max(np.abs(F_trial))
+        if res_trial < res or h < 1e-3:
+            s_total += h
+            h = min(h * max(res / max(res_trial, 1e-300), 0.5), 1e12)
+            nu, F, res = trial, F_trial, res_trial
+        else:
+            h *= 0.25
+        if s_total > t_span * max_iter and h < 1.0:
+            break
+    return nu, res
+
+
+def rate_response_coefficients(mu, sigma, *, tau_m, tau_s, tau_r, v_th, v_reset):
+    """(alpha, beta) of the effective-weight expansion: the change of the output rate per
+    unit input spike rate through a synapse of weight J is ``alpha J + beta J**2``
+    (Helias et al. 2013, Eq. A.3; Grytskyy et al. 2013), at the working point
+    (mu, sigma), with Fourcaud-Brunel shifted bounds for ``tau_s > 0``."""
+    tau_m, tau_r, v_th, v_reset, tau_s = _neuron_args(tau_m, tau_r, v_th, v_reset, tau_s)
+    mu = _arr("mu", mu)
+    sigma = _arr("sigma", sigma, 0.0, lo_open=True)
+    _broadcast(mu=mu, sigma=sigma, tau_m=tau_m)
+    return S._rate_response_coefficients(mu, sigma, tau_m, tau_s, tau_r, v_th, v_reset)
+
+
+def cv_isi(mu, sigma, *, tau_m, tau_r, v_th, v_reset):
+    """Coefficient of variation of the inter-spike intervals (Brunel 2000, Eq. A.23)."""
+    tau_m, tau_r, v_th, v_reset, _ = _neuron_args(tau_m, tau_r, v_th, v_reset)
+    mu = _arr("mu", mu)
+    sigma = _arr("sigma", sigma, 0.0, lo_open=True)
+    return S._cv_isi(mu, sigma, tau_m, tau_r, v_th, v_reset)
+
+
+def lava_lif_theory(*, du, dv, vth):
+    """Map a Lava float LIF (per-step du, dv, threshold vth, reset 0, no refractory
+    period) onto the theory, in step units: the per-step decays ``(1 - d)^t = exp(-t/tau)``
+    give ``tau_m = -1/log(1 - dv)`` and ``tau_s = -1/log(1 - du)`` steps (``tau_s = 0``
+    when du = 1), ``v_th = vth``, ``v_reset = 0``, ``tau_r = 0``.
+
+    A spike through weight ``w`` adds ``w`` to u, which feeds v a total of ``w / du``:
+    the equivalent voltage jump is ``J = w / du``; a bias b adds ``b`` to v each step,
+    i.e. ``tau_m * b`` to the mean input. Rates are in spikes per step.
+    """
+    du = _arr("du", du, 0.0, 1.0, lo_open=True)
+    dv = _arr("dv", dv, 0.0, 1.0, lo_open=True)
+    with np.errstate(divide="ignore"):
+        tau_s = np.where(du < 1.0, -1.0 / np.log1p(-np.minimum(du, 0.5 + 0.5 * du)), 0.0)
+        tau_m = np.where(dv < 1.0, -1.0 / np.log1p(-np.minimum(dv, 0.5 + 0.5 * dv)), 0.0)
+    if np.any(tau_m <= 0):
+        raise ValueError("dv = 1 leaves no membrane memory (tau_m = 0); the diffusion theory needs dv < 1")
+    return dict(tau_m=tau_m, tau_s=tau_s, tau_r=0.0, v_th=_arr("vth", vth, 0.0, lo_open=True),
+                v_reset=0.0)
+
+
+def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, bias_mant_exc,
+                     du_inh, dv_inh, vth_inh, bias_mant_inh, nu0=None, method="ode", **unused):
+    """Mean-field rates (spikes per step) of a float E/I LIF network given as
+    EILIFNetwork / converter parameters: ``(nu_exc, nu_inh)``.
+
+    In-degrees K and weights are taken per population pair from ``weights`` (J = mean
+    nonzero weight / du of the target; sigma uses the mean squared weight), the biases
+    enter the mean input as an external drive of ``tau_m * bias``.
+    """
+    w = np.asarray(weights.toarray() if hasattr(weights, "toarray") else weights, float)
+    n_e, n_i = int(shape_exc), int(shape_inh)
+    pops = [slice(0, n_e), slice(n_e, n_e + n_i)]
+    du = np.array([np.mean(du_exc), np.mean(du_inh)], float)
+    dv = np.array([np.mean(dv_exc), np.mean(dv_inh)], float)
+    vth = np.array([np.mean(vth_exc), np.mean(vth_inh)], float)
+    bias = np.array([np.mean(bias_mant_exc), np.mean(bias_mant_inh)], float)
+    K = np.zeros((2, 2))
+    J = np.zeros((2, 2))
+    J2 = np.zeros((2, 2))
+    for a, sa in enumerate(pops):
+        for b, sb in enumerate(pops):
+            block = w[sa, sb]
+            nz = block[block != 0]
+            K[a, b] = nz.size / max(block.shape[0], 1)
+            if nz.size:
+                J[a, b] = nz.mean() / du[a]
+                J2[a, b] = np.mean(nz ** 2) / du[a] ** 2
+    theory = lava_lif_theory(du=du, dv=dv, vth=vth)
+    tau_m = theory["tau_m"]
+    # variance uses E[J^2]: fold it into an effective |J| with the sign of the mean
+    J_sigma = np.sqrt(J2)
+
+    def phi(nu):
+        nu = np.maximum(nu, 0.0)
+        mu = tau_m * ((K * J) @ nu + bias)
+        sigma = np.sqrt(tau_m * ((K * J_sigma ** 2) @ nu))
+        return S._firing_rates(mu, sigma, tau_m, 0.0, vth, 0.0, theory["tau_s"], "shift")
+
+    import scipy.optimize as sopt
+    import scipy.integrate as sint
+    nu = np.zeros(2) if nu0 is None else np.asarray(nu0, float)
+    sol = sint.solve_ivp(lambda s, x: phi(x) - x, (0.0, 200.0), nu, method="LSODA", rtol=1e-9, atol=1e-12)
+    nu = sol.y[:, -1]
+    root = sopt.root(lambda x: phi(x) - x, nu, method="hybr")
+    if root.success and np.all(root.x >= 0):
+        nu = root.x
+    res = np.max(np.abs(phi(nu) - nu))
+    if res > 1e-6:
+        raise RuntimeError(f"predict_ei_rates: no self-consistent rates, max |Phi(nu) - nu| = {res:.2e}")
+    return float(nu[0]), float(nu[1])
