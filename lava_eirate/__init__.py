@@ -8,6 +8,7 @@ Lava itself is imported only by :mod:`lava_eirate.proc` and the reference helper
 from .loihi.weights import SignMode
 from .params import EILIFParams, FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
 from .simulate import Trace, simulate_fixed, simulate_float, simulate_rate
+from . import golden, meanfield, network
 
 __version__ = "0.1.0"
 
