@@ -9,6 +9,7 @@ from .loihi.weights import SignMode
 from .params import EILIFParams, FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
 from .simulate import Trace, simulate_fixed, simulate_float, simulate_rate
 from . import golden, meanfield, network
+from .convert import convert_rate_to_lif_params, fixed_to_float, float_to_fixed
 
 __version__ = "0.1.0"
 
@@ -22,4 +23,4 @@ def __getattr__(name):
 
 __all__ = ["SignMode", "EILIFParams", "FixedLIF", "FixedSynapses", "FloatLIF", "FloatSynapses", "Trace",
            "simulate_fixed", "simulate_float", "simulate_rate", "EIRateNetwork", "EILIFNetwork",
-           "__version__"]
+           "convert_rate_to_lif_params", "float_to_fixed", "fixed_to_float", "__version__"]

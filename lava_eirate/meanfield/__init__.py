@@ -149,7 +149,7 @@ def firing_rates(*, J, K, tau_m, tau_r, v_th, v_reset, J_ext=0, K_ext=0, nu_ext=
 
     if method == "ode":
         nu, res = _relax(phi, nu0, tol, max_iter, t_span)
-        if res > max(1e-8, tol * max(1.0, np.max(np.abs(nu)))):
+        if res > max(1e-8, 1e3 * tol * max(1.0, np.max(np.abs(nu)))):
             raise RuntimeError(f"firing_rates(method='ode') did not converge: "
                                f"max |Phi(nu) - nu| = {res:.3e} at nu = {nu}")
         return nu
@@ -166,7 +166,8 @@ def firing_rates(*, J, K, tau_m, tau_r, v_th, v_reset, J_ext=0, K_ext=0, nu_ext=
 def _relax(phi, nu0, tol, max_iter, t_span):
     """Relax d nu/ds = Phi(nu) - nu to a stable fixed point by pseudo-transient
     continuation: backward-Euler steps (I/h - DF) delta = F with the pseudo-time step h
-    grown as the residual falls (switched evolution relaxation, Mulder & van Leer 1985).
+    grown as the residual falls (switched evolution relaxation, Mulder & van Leer 1985)
+    and kept below 0.5/lambda where DF has growing directions (lambda > 0).
     Small h follows the ODE trajectory from nu0; large h is Newton's method. DF comes
     from one batched evaluation of Phi per step. Returns (nu, max |F(nu)|)."""
     nu = np.array(nu0, float)
@@ -177,11 +178,14 @@ def _relax(phi, nu0, tol, max_iter, t_span):
     steps = 0
     budget = max(int(max_iter), 1) * 100
     s_total = 0.0
-    while res > tol * max(1.0, np.max(np.abs(nu))) and steps < budget:
+    while res > max(tol * np.max(np.abs(nu)), 1e-15) and steps < budget:
         steps += 1
         eps = 1e-7 * np.maximum(np.abs(nu), 1e-3)
         batch = nu + np.diag(eps)
         jac = ((phi(batch) - batch) - F).T / eps      # jac[:, k] = dF / dnu_k
+        lam = float(np.max(np.linalg.eigvals(jac).real))
+        if lam > 0:   # locally unstable (growing) direction: backward Euler needs h lam < 1
+            h = min(h, 0.5 / lam)
         try:
             delta = np.linalg.solve(np.eye(P) / h - jac, F)
         except np.linalg.LinAlgError:
@@ -190,9 +194,14 @@ def _relax(phi, nu0, tol, max_iter, t_span):
         trial = np.maximum(nu + delta, 0.0)
         F_trial = phi(trial) - trial
         res_trial = np.max(np.abs(F_trial))
-        if res_trial < res or h < 1e-3:
+        if res_trial < res:
             s_total += h
-            h = min(h * max(res / max(res_trial, 1e-300), 0.5), 1e12)
+            h = min(h * min(res / max(res_trial, 1e-300), 10.0), 1e12)
+            nu, F, res = trial, F_trial, res_trial
+        elif h <= 0.05:
+            # small steps follow the ODE even where its residual grows for a while
+            s_total += h
+            h *= 1.5
             nu, F, res = trial, F_trial, res_trial
         else:
             h *= 0.25

@@ -1,0 +1,181 @@
+"""Float LIF parameters -> Loihi mantissas and exponents, with a quantization report.
+
+One voltage scale ``S`` (fixed-point units per float unit) maps v, u, vth, bias and the
+per-spike increments of u onto Loihi's integers:
+
+* ``vth_mant = round(S vth / 64)`` (the threshold is compared as ``vth_mant << 6``);
+* ``bias_mant << bias_exp ~= S bias`` with the smallest ``bias_exp`` in [0, 7] that keeps
+  ``|bias_mant| <= 4095``;
+* a spike through float weight ``w`` adds ``w`` to u; in Loihi it adds
+  ``mant << (weight_exp + 6)``, so ``mant ~= S w / 2**(weight_exp + 6)`` with the
+  smallest ``weight_exp`` in [-8, 7] that fits the 8-bit mantissa range, rounded to the
+  values Loihi holds (MIXED: multiples of 2 at 8 bits) -- not floored by Lava;
+* ``du_fix = round(4096 du) - 1`` (Loihi adds 1 to du), ``dv_fix = round(4096 dv)``.
+
+``S`` is chosen so that the expected u and v (from a short float simulation, or ranges
+you give) use the 24-bit range without overflowing, limited by the 17-bit threshold.
+Anything that cannot be represented raises ``ValueError`` naming parameter, value and
+range.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..loihi import limits as L
+from ..loihi.weights import SignMode, detect_sign_mode, mantissa_range, truncate_mantissas
+from ..params import EILIFParams
+
+_POPS = ("exc", "inh")
+
+
+@dataclass
+class QuantizationReport:
+    """What the conversion cost."""
+
+    scale: float
+    u_max: float
+    v_max: float
+    headroom: float
+    params: dict = field(default_factory=dict)      # name -> requested, effective, rel_error
+    decays: dict = field(default_factory=dict)      # name -> requested, effective
+    weights: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        lines = [f"scale S = {self.scale:.6g} fixed-point units per float unit "
+                 f"(expected |u| <= {self.u_max:.4g}, |v| <= {self.v_max:.4g}, headroom {self.headroom:.0%})",
+                 f"{'parameter':<16} {'requested':>14} {'effective':>14} {'rel. error':>11}"]
+        for name, d in {**self.params, **self.decays}.items():
+            lines.append(f"{name:<16} {d['requested']:>14.6g} {d['effective']:>14.6g} {d['rel_error']:>11.2e}")
+        w = self.weights
+        lines.append(f"weights: {w['nonzero']} nonzero, sign mode {w['sign_mode']}, weight_exp {w['weight_exp']}, "
+                     f"relative RMS error {w['rel_rms_error']:.2e}, {w['became_zero']} became zero, "
+                     f"{w['clipped']} clipped")
+        return "\n".join(lines)
+
+
+def _rel(requested, effective):
+    return abs(effective - requested) / abs(requested) if requested != 0 else abs(effective)
+
+
+def _expected_ranges(p: EILIFParams, num_steps: int, seed: int):
+    from ..simulate import simulate_float
+    neurons, syn = p.require("float")
+    tr = simulate_float(neurons, syn, num_steps, record=("u", "v"))
+    return float(np.max(np.abs(tr.u))), float(np.max(np.abs(tr.v)))
+
+
+def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: int = 300,
+                   headroom: float = 0.5, num_weight_bits: int = 8, sign_mode=None, seed: int = 0):
+    """Loihi integer parameters for a float E/I LIF network (EILIFNetwork kwargs).
+
+    ``u_range``/``v_range`` (max |u|, max |v| in float units) default to what a
+    ``num_steps`` float simulation of the network reaches; ``headroom`` is the fraction
+    of the 24-bit range kept free above them. Returns ``(fixed_params, report)``;
+    ``fixed_params`` passes to ``EILIFNetwork(**fixed_params)``, and
+    ``EILIFParams(**fixed_params).fixed`` gives FixedLIF / FixedSynapses.
+    """
+    keys = ("shape_exc", "shape_inh", "weights", "du_exc", "dv_exc", "vth_exc", "bias_mant_exc",
+            "du_inh", "dv_inh", "vth_inh", "bias_mant_inh")
+    missing = [k for k in keys if k not in lif_params]
+    if missing:
+        raise ValueError(f"lif_params lacks {missing}")
+    p = EILIFParams(**{k: lif_params[k] for k in keys})
+    if p.float is None:
+        raise ValueError(f"lif_params are not a valid float LIF network: {p.float_error}")
+    if not 0.0 <= headroom < 1.0:
+        raise ValueError(f"headroom = {headroom} is out of range [0, 1)")
+    if u_range is None or v_range is None:
+        u_sim, v_sim = _expected_ranges(p, num_steps, seed)
+        u_max = float(u_range) if u_range is not None else u_sim
+        v_max = float(v_range) if v_range is not None else v_sim
+    else:
+        u_max, v_max = float(u_range), float(v_range)
+    vth = {pop: float(np.max(lif_params[f"vth_{pop}"])) for pop in _POPS}
+    ranges = max(u_max, v_max, max(vth.values()), 1e-300)
+    s_range = (1.0 - headroom) * (2 ** 23 - 1) / ranges
+    s_vth = 64.0 * L.VTH_RANGE[1] / max(vth.values())
+    scale = min(s_range, s_vth)
+
+    fixed = {"shape_exc": p.n_e, "shape_inh": p.n_i}
+    report = QuantizationReport(scale=scale, u_max=u_max, v_max=v_max, headroom=headroom)
+    for pop in _POPS:
+        du = np.asarray(lif_params[f"du_{pop}"], float)
+        dv = np.asarray(lif_params[f"dv_{pop}"], float)
+        du_fix = np.clip(np.rint(4096 * du) - 1, *L.DU_RANGE).astype(np.int64)
+        dv_fix = np.clip(np.rint(4096 * dv), *L.DV_RANGE).astype(np.int64)
+        fixed[f"du_{pop}"] = du_fix if du_fix.ndim else int(du_fix)
+        fixed[f"dv_{pop}"] = dv_fix if dv_fix.ndim else int(dv_fix)
+        for name, req, eff in ((f"du_{pop}", du, (du_fix + 1) / 4096), (f"dv_{pop}", dv, dv_fix / 4096)):
+            report.decays[name] = dict(requested=float(np.mean(req)), effective=float(np.mean(eff)),
+                                       rel_error=float(np.max(np.abs(eff - req) / np.maximum(req, 1e-300))))
+        vth_req = np.asarray(lif_params[f"vth_{pop}"], float)
+        vth_mant = np.rint(scale * vth_req / 64.0).astype(np.int64)
+        if np.any(vth_mant < 1):
+            raise ValueError(f"vth_{pop} = {vth_req.min()} maps to a threshold mantissa below 1 at scale "
+                             f"{scale:.4g}; legal range is [0, {L.VTH_RANGE[1]}] and must stay positive")
+        fixed[f"vth_{pop}"] = vth_mant if vth_mant.ndim else int(vth_mant)
+        report.params[f"vth_{pop}"] = dict(requested=float(np.mean(vth_req)),
+                                           effective=float(np.mean(vth_mant * 64.0 / scale)),
+                                           rel_error=float(np.max(np.abs(vth_mant * 64.0 / scale - vth_req) / vth_req)))
+        b = scale * np.asarray(lif_params[f"bias_mant_{pop}"], float)
+        b_exp = int(np.clip(math.ceil(math.log2(max(np.max(np.abs(b)), 1e-300) / L.BIAS_MANT_RANGE[1])), 0, 7)) \
+            if np.any(b != 0) else 0
+        b_mant = np.rint(b / 2 ** b_exp).astype(np.int64)
+        if np.any(np.abs(b_mant) > L.BIAS_MANT_RANGE[1]):
+            raise ValueError(f"bias_mant_{pop}: {np.max(np.abs(b)):.6g} fixed-point units per step needs a "
+                             f"mantissa beyond [-4096, 4095] even with bias_exp = 7; lower headroom or the bias")
+        fixed[f"bias_mant_{pop}"] = b_mant if b_mant.ndim else int(b_mant)
+        fixed[f"bias_exp_{pop}"] = b_exp
+        b_req = np.asarray(lif_params[f"bias_mant_{pop}"], float)
+        b_eff = b_mant * 2.0 ** b_exp / scale
+        report.params[f"bias_{pop}"] = dict(requested=float(np.mean(b_req)), effective=float(np.mean(b_eff)),
+                                            rel_error=float(np.max(np.abs(b_eff - b_req) / np.maximum(np.abs(b_req), 1e-300))))
+
+    # weights: u increment per spike = mant << (weight_exp + 6)
+    w = np.asarray(lif_params["weights"].toarray() if hasattr(lif_params["weights"], "toarray")
+                   else lif_params["weights"], float)
+    target = scale * w / 64.0
+    mode = detect_sign_mode(int(np.sign(w.min())), int(np.sign(w.max()))) if sign_mode is None else sign_mode
+    lo, hi = mantissa_range(mode)
+    top = max(np.max(np.abs(target)), 1e-300)
+    limit = hi if mode is not SignMode.INHIBITORY else -lo
+    weight_exp = int(math.ceil(math.log2(top / limit)))
+    if weight_exp > L.WEIGHT_EXP_RANGE[1]:
+        raise ValueError(f"weights: the largest |w| = {np.max(np.abs(w)):.6g} needs weight_exp = {weight_exp} "
+                         f"at scale {scale:.4g}; legal range is [-8, 7] (raise headroom)")
+    weight_exp = max(weight_exp, L.WEIGHT_EXP_RANGE[0])
+    k = 8 - int(num_weight_bits) + (1 if mode is SignMode.MIXED else 0)
+    step = 2 ** k
+    mant = np.clip(np.rint(target / 2.0 ** weight_exp / step) * step, lo, hi).astype(np.int64)
+    clipped = int(np.count_nonzero(np.abs(target / 2.0 ** weight_exp) > max(abs(lo), hi) + step / 2))
+    mant = truncate_mantissas(mant, mode, num_weight_bits).astype(np.int64)   # no-op: already on the grid
+    w_eff = mant * 2.0 ** (weight_exp + 6) / scale
+    nz = w != 0
+    fixed.update(weights=mant, weight_exp=weight_exp, num_weight_bits=int(num_weight_bits),
+                 sign_mode=mode.value)
+    if "g_factor" in lif_params:
+        fixed["g_factor"] = lif_params["g_factor"]
+    if "q_factor" in lif_params:
+        fixed["q_factor"] = lif_params["q_factor"]
+    rms = float(np.sqrt(np.mean((w_eff[nz] - w[nz]) ** 2)) / np.sqrt(np.mean(w[nz] ** 2))) if nz.any() else 0.0
+    report.weights = dict(nonzero=int(nz.sum()), sign_mode=mode.name, weight_exp=weight_exp,
+                          rel_rms_error=rms, became_zero=int(np.count_nonzero(nz & (mant == 0))),
+                          clipped=clipped)
+    EILIFParams(**{k_: fixed[k_] for k_ in fixed if k_ not in ("g_factor", "q_factor")}).require("fixed")
+    return fixed, report
+
+
+def fixed_to_float(fixed_params: dict, scale: float) -> dict:
+    """The float LIF parameters that ``fixed_params`` represent at ``scale``."""
+    out = {"shape_exc": fixed_params["shape_exc"], "shape_inh": fixed_params["shape_inh"]}
+    for pop in _POPS:
+        out[f"du_{pop}"] = (np.asarray(fixed_params[f"du_{pop}"]) + 1) / 4096.0
+        out[f"dv_{pop}"] = np.asarray(fixed_params[f"dv_{pop}"]) / 4096.0
+        out[f"vth_{pop}"] = np.asarray(fixed_params[f"vth_{pop}"]) * 64.0 / scale
+        out[f"bias_mant_{pop}"] = (np.asarray(fixed_params[f"bias_mant_{pop}"])
+                                   * 2.0 ** np.asarray(fixed_params.get(f"bias_exp_{pop}", 0)) / scale)
+    out["weights"] = np.asarray(fixed_params["weights"]) * 2.0 ** (fixed_params.get("weight_exp", 0) + 6) / scale
+    return out
