@@ -1,70 +1,120 @@
-"""The main job (``lava-eirate demo`` / ``make demo``).
+"""The main job (``lava-eirate demo`` / ``make demo``): the whole pipeline on the Lava E/I
+tutorial's network.
 
-For now: a small 80/20 E/I network simulated in Loihi fixed point with lava_eirate, the
-first steps checked bit for bit (s, u, v at every step) against Lava 0.10's own
-PyLifModelBitAcc + PyDenseModelBitAcc run through Lava's runtime, and a timing summary.
-Later issues extend it to the full rate -> LIF float -> LIF fixed-point pipeline.
+rate network (simulate_rate) -> convert_rate_to_lif_params (theory) -> float LIF
+(simulate_float) -> float_to_fixed -> Loihi fixed-point LIF (simulate_fixed), the first
+steps of which are checked bit for bit against Lava 0.10's own PyLifModelBitAcc +
+PyDenseModelBitAcc run through Lava's runtime. Prints rates, c(0), the quantization
+report and timings; writes figures when matplotlib is installed.
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 
-from .params import FixedLIF, FixedSynapses
-from .simulate import simulate_fixed
+from . import analysis as A
+from .convert import convert_rate_to_lif_params, float_to_fixed
+from .network import tutorial_networks
+from .params import EILIFParams
+from .simulate import simulate_fixed, simulate_float, simulate_rate
+
+_INFO = ("g_factor", "q_factor")
 
 
-def small_ei_network(n: int, seed: int = 0, p: float = 0.1):
-    """A spiking 80/20 E/I network: integer weights E in [0, 40], I in [-160, 0]."""
-    rng = np.random.default_rng(seed)
-    n_e = int(0.8 * n)
-    mask = rng.random((n, n)) < p
-    np.fill_diagonal(mask, False)
-    w = np.zeros((n, n), np.int64)
-    w[:, :n_e] = rng.integers(0, 41, (n, n_e))
-    w[:, n_e:] = rng.integers(-160, 1, (n, n - n_e))
-    w *= mask
-    neurons = FixedLIF(n, du=410, dv=256, vth=7600, bias_mant=rng.integers(700, 1300, n), bias_exp=6)
-    return neurons, w
+def _step(label, t0):
+    print(f"  {label:<44} {time.perf_counter() - t0:6.2f} s")
 
 
-def run_demo(n: int = 200, num_steps: int = 500, lava_steps: int = 100, seed: int = 0) -> int:
-    print(f"lava_eirate demo: {n} LIF neurons (80% E / 20% I), {num_steps} steps, Loihi fixed point")
-    neurons, w = small_ei_network(n, seed)
-    syn = FixedSynapses(w)
+def run_demo(network: str = "critical", num_steps: int = 1000, lava_steps: int = 100,
+             seed: int = 1234, out_dir: str = "demo_output") -> int:
+    print(f"lava_eirate demo: the Lava E/I tutorial's {network} network (320 E + 80 I), "
+          f"{num_steps} steps")
+    rate = tutorial_networks(seed=seed)[network]
+    keys = ("shape_exc", "shape_inh", "weights", "dr_exc", "dr_inh", "bias_exc", "bias_inh")
     t0 = time.perf_counter()
-    simulate_fixed(neurons, syn, 1)
-    print(f"  numba kernels ready in {time.perf_counter() - t0:.2f} s (compiled once, then cached on disk)")
+    states = simulate_rate(*(rate[k] for k in keys), num_steps)
+    _step("rate network (simulate_rate)", t0)
     t0 = time.perf_counter()
-    trace = simulate_fixed(neurons, syn, num_steps)
-    t_le = time.perf_counter() - t0
-    n_e = int(0.8 * n)
-    rate_e = trace.s[:, :n_e].mean()
-    rate_i = trace.s[:, n_e:].mean()
-    print(f"  simulate_fixed: {t_le * 1e3:.1f} ms ({num_steps / t_le:,.0f} steps/s); "
-          f"rate E {rate_e:.3f}, I {rate_i:.3f} spikes/neuron/step")
-    print(f"  weights: {syn.nnz} synapses, sign mode {syn.sign_mode.name}, "
-          f"{syn.num_truncated} mantissas floored by Loihi's 8-bit MIXED truncation")
+    lif = convert_rate_to_lif_params(**rate)
+    _step(f"rate -> LIF (theory, weight scale {lif.diagnostics['weight_scale']:.3f})", t0)
+    t0 = time.perf_counter()
+    p_float = EILIFParams(**{k: v for k, v in lif.items() if k not in _INFO})
+    tr_float = simulate_float(*p_float.float, num_steps, record=("s",))
+    _step("float LIF (simulate_float)", t0)
+    t0 = time.perf_counter()
+    fixed, report = float_to_fixed(lif)
+    _step("float -> Loihi fixed point (float_to_fixed)", t0)
+    t0 = time.perf_counter()
+    p_fixed = EILIFParams(**{k: v for k, v in fixed.items() if k not in _INFO})
+    tr_fixed = simulate_fixed(*p_fixed.fixed, num_steps)
+    _step("fixed-point LIF (simulate_fixed, numba)", t0)
+
+    rate_f, rate_x = tr_float.s.mean(), tr_fixed.s.mean()
+    lags, c_rate = A.auto_covariance(states, max_lag=100, offset=200)
+    _, c_float = A.auto_covariance(A.box_rates(tr_float.s, 25), max_lag=100, offset=200)
+    _, c_fixed = A.auto_covariance(A.box_rates(tr_fixed.s, 25), max_lag=100, offset=200)
+    print(f"\nmean rate (spikes/neuron/step): float {rate_f:.4f}, fixed {rate_x:.4f} "
+          f"({rate_x / rate_f - 1:+.1%})")
+    print(f"auto-covariance c(0) of 25-step binned spikes: float {c_float[100]:.4g}, "
+          f"fixed {c_fixed[100]:.4g} ({c_fixed[100] / c_float[100] - 1:+.1%}); rate network {c_rate[100]:.4g}")
+    print("\nquantization report:\n" + "\n".join("  " + line for line in str(report).splitlines()))
+
     status = 0
     if lava_steps:
         from .lava_ref import run_lif_network
         steps = min(lava_steps, num_steps)
-        print(f"  checking the first {steps} steps against Lava's own bit-accurate models ...")
+        arr = p_fixed.lava_arrays("fixed")
         t0 = time.perf_counter()
-        ref = run_lif_network(n=n, du=int(neurons.du), dv=int(neurons.dv), vth=int(neurons.vth),
-                              bias_mant=neurons.bias_mant, bias_exp=neurons.bias_exp,
-                              num_steps=steps, weights=w)
-        t_lava = time.perf_counter() - t0
+        ref = run_lif_network(n=p_fixed.n, num_steps=steps, weights=fixed["weights"],
+                              weight_exp=fixed["weight_exp"], num_weight_bits=fixed["num_weight_bits"],
+                              sign_mode=fixed["sign_mode"], **arr)
+        _step(f"\nLava's runtime, LIF + Dense, {steps} steps", t0)
         for name in "suv":
-            mine, theirs = getattr(trace, name)[:steps], getattr(ref, name)
+            mine, theirs = getattr(tr_fixed, name)[:steps], getattr(ref, name)
             if not np.array_equal(mine, theirs):
                 t, i = np.argwhere(mine != theirs)[0]
-                print(f"  MISMATCH in {name} at step {t + 1}, neuron {i}: "
-                      f"lava_eirate {mine[t, i]}, Lava {theirs[t, i]}")
+                print(f"  MISMATCH in {name} at step {t + 1}, neuron {i}: lava_eirate {mine[t, i]}, "
+                      f"Lava {theirs[t, i]}")
                 status = 1
                 break
         else:
-            print(f"  bit-exact with Lava: s, u, v identical at all {steps} x {n} entries "
-                  f"(Lava took {t_lava:.1f} s including start-up)")
+            print(f"  bit-exact with Lava: s, u, v identical at all {steps} x {p_fixed.n} entries")
+    _figures(out_dir, states, tr_float, tr_fixed, lags, c_rate, c_float, c_fixed)
     return status
+
+
+def _figures(out_dir, states, tr_float, tr_fixed, lags, c_rate, c_float, c_fixed):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(matplotlib not installed: no figures; pip install lava_eirate[plot])")
+        return
+    os.makedirs(out_dir, exist_ok=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+    for ax, tr, title in ((axes[0], tr_float, "float LIF"), (axes[1], tr_fixed, "Loihi fixed point")):
+        t, i = np.nonzero(tr.s[:, ::4])
+        ax.plot(t, i * 4, ",k")
+        ax.set(title=f"raster, {title}", xlabel="step")
+    axes[0].set_ylabel("neuron")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_dir, "raster.png"), dpi=110)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for tr, label in ((tr_float, "float LIF"), (tr_fixed, "fixed point")):
+        ax.plot(A.rates_kernel(tr.s, tau=10).mean(axis=1), label=label)
+    ax.set(xlabel="step", ylabel="population rate (spikes/step)")
+    ax.legend()
+    fig.savefig(os.path.join(out_dir, "rates.png"), dpi=110)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for c, label in ((c_rate, "rate network"), (c_float, "float LIF"), (c_fixed, "fixed point")):
+        ax.plot(lags, c / c[len(c) // 2], label=label)
+    ax.set(xlabel="lag (steps)", ylabel="c(lag) / c(0)", title="normalised auto-covariance")
+    ax.legend()
+    fig.savefig(os.path.join(out_dir, "autocovariance.png"), dpi=110)
+    plt.close(fig)
+    print(f"figures: {out_dir}/raster.png, rates.png, autocovariance.png")

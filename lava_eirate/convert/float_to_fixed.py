@@ -13,7 +13,8 @@ per-spike increments of u onto Loihi's integers:
 * ``du_fix = round(4096 du) - 1`` (Loihi adds 1 to du), ``dv_fix = round(4096 dv)``.
 
 ``S`` is chosen so that the expected u and v (from a short float simulation, or ranges
-you give) use the 24-bit range without overflowing, limited by the 17-bit threshold.
+you give) use the 24-bit range without overflowing, limited by the 17-bit threshold, and
+then lowered to the nearest value at which the threshold is an exact mantissa.
 Anything that cannot be represented raises ``ValueError`` naming parameter, value and
 range.
 """
@@ -98,6 +99,10 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
     s_range = (1.0 - headroom) * (2 ** 23 - 1) / ranges
     s_vth = 64.0 * L.VTH_RANGE[1] / max(vth.values())
     scale = min(s_range, s_vth)
+    # the largest scale at which the (largest) threshold is an exact mantissa
+    vth_top = max(vth.values())
+    if scale * vth_top / 64.0 >= 1.0:
+        scale = 64.0 * math.floor(scale * vth_top / 64.0) / vth_top
 
     fixed = {"shape_exc": p.n_e, "shape_inh": p.n_i}
     report = QuantizationReport(scale=scale, u_max=u_max, v_max=v_max, headroom=headroom)
