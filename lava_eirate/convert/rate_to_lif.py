@@ -154,17 +154,7 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
     target = float(np.mean(w[:, :n_e]))
     theory = mf.lava_lif_theory(du=du, dv=dv, vth=vth)
     tau_m, tau_s = theory["tau_m"], theory["tau_s"]
-    pops = [slice(0, n_e), slice(n_e, n_e + n_i)]
-    K = np.zeros((2, 2))
-    Jm = np.zeros((2, 2))
-    J2 = np.zeros((2, 2))
-    for a, sa in enumerate(pops):
-        for b, sb in enumerate(pops):
-            blk = w[sa, sb]
-            nz = blk[blk != 0]
-            K[a, b] = nz.size / blk.shape[0]
-            if nz.size:
-                Jm[a, b], J2[a, b] = nz.mean(), np.mean(nz ** 2)
+    K, Jm, J2 = mf.ei_couplings(w, n_e, n_i)
 
     last = {"nu": np.zeros(2)}
 

@@ -251,6 +251,22 @@ def lava_lif_theory(*, du, dv, vth):
                 v_reset=0.0)
 
 
+def ei_couplings(weights, n_exc: int, n_inh: int):
+    """Per population pair (target a, source b): mean in-degree K[a, b], mean nonzero
+    weight J[a, b] and mean squared nonzero weight J2[a, b] of ``weights`` W[post, pre]."""
+    w = np.asarray(weights.toarray() if hasattr(weights, "toarray") else weights, float)
+    pops = [slice(0, n_exc), slice(n_exc, n_exc + n_inh)]
+    K, J, J2 = np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((2, 2))
+    for a, sa in enumerate(pops):
+        for b, sb in enumerate(pops):
+            blk = w[sa, sb]
+            nz = blk[blk != 0]
+            K[a, b] = nz.size / max(blk.shape[0], 1)
+            if nz.size:
+                J[a, b], J2[a, b] = nz.mean(), np.mean(nz ** 2)
+    return K, J, J2
+
+
 def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, bias_mant_exc,
                      du_inh, dv_inh, vth_inh, bias_mant_inh, nu0=None, method="ode", **unused):
     """Mean-field rates (spikes per step) of a float E/I LIF network given as
@@ -262,22 +278,13 @@ def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, 
     """
     w = np.asarray(weights.toarray() if hasattr(weights, "toarray") else weights, float)
     n_e, n_i = int(shape_exc), int(shape_inh)
-    pops = [slice(0, n_e), slice(n_e, n_e + n_i)]
     du = np.array([np.mean(du_exc), np.mean(du_inh)], float)
     dv = np.array([np.mean(dv_exc), np.mean(dv_inh)], float)
     vth = np.array([np.mean(vth_exc), np.mean(vth_inh)], float)
     bias = np.array([np.mean(bias_mant_exc), np.mean(bias_mant_inh)], float)
-    K = np.zeros((2, 2))
-    J = np.zeros((2, 2))
-    J2 = np.zeros((2, 2))
-    for a, sa in enumerate(pops):
-        for b, sb in enumerate(pops):
-            block = w[sa, sb]
-            nz = block[block != 0]
-            K[a, b] = nz.size / max(block.shape[0], 1)
-            if nz.size:
-                J[a, b] = nz.mean() / du[a]
-                J2[a, b] = np.mean(nz ** 2) / du[a] ** 2
+    K, Jm, J2 = ei_couplings(w, n_e, n_i)
+    J = Jm / du[:, None]
+    J2 = J2 / du[:, None] ** 2
     theory = lava_lif_theory(du=du, dv=dv, vth=vth)
     tau_m = theory["tau_m"]
     # variance uses E[J^2]: fold it into an effective |J| with the sign of the mean
