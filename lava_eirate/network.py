@@ -59,3 +59,101 @@ def tutorial_networks(seed: int = 1234, n: int = 400, exc_fraction: float = 0.8)
                           bias_exc=0.1, bias_inh=0.1, g_factor=4.5, q_factor=q,
                           weights=tutorial_gaussian_weights(n_e, n_i, q, 4.5, rng))
     return nets
+
+
+def random_topology(n: int, n_syn: int, rng, allow_autapses: bool = False, n_pre: int | None = None):
+    """Adjacency ``A[post, pre]`` (scipy CSR, ones) with exactly ``n_syn`` distinct
+    synapses drawn uniformly from ``rng``, no autapses unless allowed. Square (n, n)
+    unless ``n_pre`` is given (then autapses are not an issue). Vectorised: indices are
+    drawn without replacement from the allowed positions, off-diagonal ones by skipping
+    the diagonal."""
+    import scipy.sparse as sp
+    n = V.as_count("n", n)
+    m = n if n_pre is None else V.as_count("n_pre", n_pre)
+    square = n_pre is None
+    skip_diag = square and not allow_autapses
+    per_row = m - 1 if skip_diag else m
+    total = n * per_row
+    n_syn = V.as_count("n_syn", n_syn, lo=0)
+    if n_syn > total:
+        raise ValueError(f"n_syn = {n_syn} is out of range [0, {total}] for n = {n}"
+                         f"{' without autapses' if skip_diag else ''}")
+    rng = _generator(rng)
+    idx = _sample_without_replacement(total, n_syn, rng)
+    post = idx // per_row
+    pre = idx % per_row
+    if skip_diag:
+        pre = pre + (pre >= post)
+    return sp.csr_matrix((np.ones(n_syn, np.int8), (post, pre)), shape=(n, m))
+
+
+def _sample_without_replacement(total: int, k: int, rng) -> np.ndarray:
+    """``k`` distinct integers in [0, total), sorted, drawn from ``rng`` (vectorised)."""
+    if k == 0:
+        return np.zeros(0, np.int64)
+    if k > total // 4:
+        return np.sort(rng.permutation(total)[:k]).astype(np.int64)
+    out = np.unique(rng.integers(0, total, int(k * 1.05) + 16, dtype=np.int64))
+    while out.size < k:
+        extra = rng.integers(0, total, (k - out.size) * 2 + 16, dtype=np.int64)
+        out = np.unique(np.concatenate([out, extra]))
+    if out.size > k:
+        out = np.sort(rng.choice(out, k, replace=False))
+    return out
+
+
+def fixed_indegree(n_post: int, n_pre: int, k: int, rng, allow_autapses: bool = False):
+    """Adjacency ``A[post, pre]`` (scipy CSR) where every postsynaptic neuron has exactly
+    ``k`` distinct presynaptic partners drawn from ``rng`` (no autapses when square and
+    not allowed). Duplicates and autapses are redrawn, vectorised, until none remain."""
+    import scipy.sparse as sp
+    n_post, n_pre = V.as_count("n_post", n_post), V.as_count("n_pre", n_pre)
+    k = V.as_count("k", k, lo=0)
+    square_no_self = n_post == n_pre and not allow_autapses
+    if k > n_pre - (1 if square_no_self else 0):
+        raise ValueError(f"k = {k} is out of range [0, {n_pre - (1 if square_no_self else 0)}]")
+    rng = _generator(rng)
+    pre = rng.integers(0, n_pre, (n_post, k))
+    rows = np.arange(n_post)[:, None]
+    while True:
+        pre.sort(axis=1)
+        bad = np.zeros_like(pre, dtype=bool)
+        bad[:, 1:] = pre[:, 1:] == pre[:, :-1]
+        if square_no_self:
+            bad |= pre == rows
+        nbad = int(bad.sum())
+        if nbad == 0:
+            break
+        pre[bad] = rng.integers(0, n_pre, nbad)
+    post = np.repeat(np.arange(n_post), k)
+    return sp.csr_matrix((np.ones(n_post * k, np.int8), (post, pre.ravel())), shape=(n_post, n_pre))
+
+
+def ei_balanced_weights(n: int, p: float, f_exc: float, mu_e: float, sigma_0: float, rng,
+                        n_input: int = 0, n_output: int = 0):
+    """E/I balanced random network (the seed's ``hetero.networks`` initialisation, with its
+    rng honoured): ``(w_in, w_rec, w_out)``.
+
+    ``w_rec`` (scipy CSR, W[post, pre]) has exactly ``round(n**2 p)`` synapses, no
+    autapses; presynaptic neurons ``0..int(n f_exc)-1`` are excitatory with weights
+    ``N(mu_e, sigma_0)``, the rest inhibitory with ``N(mu_i, sigma_0)``,
+    ``mu_i = -f_exc/(1 - f_exc) mu_e`` (zero mean input for equal rates), all divided by
+    ``sqrt(n p)``. ``w_in`` (n, n_input) ~ N(0, 1)/sqrt(n_input); ``w_out``
+    (n_output, n) ~ N(0, 1)/sqrt(n_output).
+    """
+    n = V.as_count("n", n)
+    p = float(V.float_param("p", p, 0.0, 1.0))
+    f = float(V.float_param("f_exc", f_exc, 0.0, 1.0))
+    rng = _generator(rng)
+    mu_i = -mu_e if f == 0 else (0.0 if f == 1 else -f / (1 - f) * mu_e)
+    n_e = int(n * f)
+    topo = random_topology(n, int(round(n * n * p)), rng)
+    topo = topo.tocoo()
+    pre = topo.col
+    w = np.where(pre < n_e, rng.normal(mu_e, sigma_0, pre.size), rng.normal(mu_i, sigma_0, pre.size))
+    w /= np.sqrt(n * p) if p > 0 else 1.0
+    import scipy.sparse as sp
+    w_rec = sp.csr_matrix((w, (topo.row, pre)), shape=(n, n))
+    w_in = rng.normal(0, 1, (n, n_input)) / np.sqrt(max(n_input, 1))
+    w_out = rng.normal(0, 1, (n_output, n)) / np.sqrt(max(n_output, 1))
+    return w_in, w_rec, w_out
