@@ -1,0 +1,33 @@
+"""Every tutorial runs (at a small size) and shows what it claims."""
+import importlib.util
+import os
+
+import pytest
+
+HERE = os.path.join(os.path.dirname(__file__), "..", "tutorials")
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, name + ".py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_01_end_to_end(capsys):
+    tr_float, tr_fixed, c = load("01_ei_network_end_to_end").main(small=True)
+    assert tr_fixed.s.mean() == pytest.approx(tr_float.s.mean(), rel=0.05)
+    assert "c(0)" in capsys.readouterr().out
+
+
+def test_02_preparing_for_loihi(capsys):
+    fixed, report = load("02_preparing_for_loihi").main(small=True)
+    out = capsys.readouterr().out
+    assert out.count("refused:") == 2 and "scale S" in out
+    assert report.weights["clipped"] == 0
+
+
+def test_03_regression_tests(capsys):
+    diff = load("03_bit_accuracy_regression_tests").main(small=True)
+    assert diff is not None and diff.step is not None
+    assert "same parameters: bit-exact" in capsys.readouterr().out
