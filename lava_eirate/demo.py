@@ -69,7 +69,7 @@ def run_demo(network: str = "critical", num_steps: int = 1000, lava_steps: int =
         t0 = time.perf_counter()
         ref = run_lif_network(n=p_fixed.n, num_steps=steps, weights=fixed["weights"],
                               weight_exp=fixed["weight_exp"], num_weight_bits=fixed["num_weight_bits"],
-                              sign_mode=fixed["sign_mode"], **arr)
+                              sign_mode=fixed["sign_mode"], progress=True, **arr)
         _step(f"\nLava's runtime, LIF + Dense, {steps} steps", t0)
         for name in "suv":
             mine, theirs = getattr(tr_fixed, name)[:steps], getattr(ref, name)

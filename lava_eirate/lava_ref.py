@@ -28,14 +28,16 @@ def _lava_sign_mode(sign_mode):
 def run_lif_network(*, n, du, dv, vth, bias_mant, num_steps, weights=None, bias_exp=0,
                     weight_exp=0, num_weight_bits=8, sign_mode=None, a_in=None,
                     u0=0, v0=0, connection="dense", tag="fixed_pt",
-                    record=("s", "u", "v")) -> Trace:
+                    record=("s", "u", "v"), progress: bool = False) -> Trace:
     """Run LIF (+ Dense/Sparse recurrence, + RingBuffer input) in Lava's runtime.
 
     ``weights`` is the raw ``W[post, pre]`` (None: no recurrence); ``connection`` is
     "dense" or "sparse"; ``a_in`` is (num_steps, n) external input sent to LIF's
     ``a_in`` on the same step; per-neuron ``du``/``dv``/``vth`` arrays are accepted.
-    ``tag`` selects "fixed_pt" (bit-accurate) or "floating_pt" models.
+    ``tag`` selects "fixed_pt" (bit-accurate) or "floating_pt" models. ``progress``
+    runs in chunks of 10 steps with a progress bar on stderr.
     """
+    from ._progress import Progress
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
     from lava.proc.dense.process import Dense
@@ -81,7 +83,15 @@ def run_lif_network(*, n, du, dv, vth, bias_mant, num_steps, weights=None, bias_
         mon.probe(lif.s_out if name == "s" else getattr(lif, name), num_steps)
         monitors[name] = mon
     try:
-        lif.run(condition=RunSteps(num_steps=num_steps), run_cfg=Loihi2SimCfg(select_tag=tag))
+        cfg = Loihi2SimCfg(select_tag=tag)
+        chunk = 10 if progress else num_steps
+        with Progress(num_steps, "Lava runtime", enabled=progress) as bar:
+            done = 0
+            while done < num_steps:
+                k = min(chunk, num_steps - done)
+                lif.run(condition=RunSteps(num_steps=k), run_cfg=cfg)
+                done += k
+                bar.update(k)
         data = {}
         for name, mon in monitors.items():
             key = "s_out" if name == "s" else name
