@@ -8,17 +8,22 @@ Lava itself is imported only by :mod:`lava_eirate.proc` and the reference helper
 from .loihi.weights import SignMode
 from .params import EILIFParams, FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
 from .simulate import Trace, simulate_fixed, simulate_float, simulate_rate
-from . import golden, meanfield, network
-from .convert import convert_rate_to_lif_params, fixed_to_float, float_to_fixed
 
 __version__ = "0.1.0"
 
+# Loaded on first use, so that ``import lava_eirate`` costs only numpy + numba: Lava takes
+# seconds to import, and meanfield/convert bring in scipy.special and scipy.optimize.
+_LAZY = {"EIRateNetwork": "proc", "EILIFNetwork": "proc",
+         "convert_rate_to_lif_params": "convert", "float_to_fixed": "convert", "fixed_to_float": "convert"}
+_SUBMODULES = ("golden", "meanfield", "network", "analysis", "convert", "proc")
+
 
 def __getattr__(name):
-    # Lava Processes are imported on first use: importing Lava takes seconds.
-    if name in ("EIRateNetwork", "EILIFNetwork"):
-        from . import proc
-        return getattr(proc, name)
+    import importlib
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'lava_eirate' has no attribute {name!r}")
 
 __all__ = ["SignMode", "EILIFParams", "FixedLIF", "FixedSynapses", "FloatLIF", "FloatSynapses", "Trace",
