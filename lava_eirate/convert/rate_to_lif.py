@@ -160,28 +160,24 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
 
     def working_point(scale):
         # LIF weight w_lif = scale * w_rate * du (target du): voltage jump J = scale * w_rate
-        J, Jsq = scale * Jm, scale ** 2 * J2
-        nu = last["nu"]
+        inputs = mf._population_inputs(K * scale * Jm, K * scale ** 2 * J2, bias, 0.0, tau_m)
 
         def phi(x):
-            x = np.maximum(x, 0.0)
-            mu = tau_m * ((K * J) @ x + bias)
-            sigma = np.sqrt(np.maximum(tau_m * ((K * Jsq) @ x), 0.0))
-            return S._firing_rates(mu, sigma, tau_m, 0.0, vth, 0.0, tau_s, "shift")
+            return S._firing_rates(*inputs(x), tau_m, 0.0, vth, 0.0, tau_s, "shift")
 
-        nu, res = mf._relax(phi, nu, 1e-7, 1, 20.0)
+        nu, res = mf._relax(phi, last["nu"], 1e-7, 1, 20.0)
         if res > 1e-5 * max(np.max(nu), 1e-12):       # warm start failed: relax from rest
             nu, res = mf._relax(phi, np.zeros(2), 1e-7, 1, 20.0)
         last["nu"] = nu
-        mu = tau_m * ((K * J) @ nu + bias)
-        sigma = np.sqrt(np.maximum(tau_m * ((K * Jsq) @ nu), 1e-300))
+        mu, sigma = inputs(nu)
+        sigma = np.maximum(sigma, 1e-150)
         alpha, beta = S._rate_response_coefficients(mu, sigma, tau_m, tau_s, 0.0, vth, 0.0)
-        return nu, mu, sigma, alpha, beta, res
+        J_e = scale * Jm[0, 0]
+        mismatch = float(alpha[0] * J_e + beta[0] * J_e ** 2 - target)
+        return nu, mu, sigma, alpha, beta, res, mismatch
 
     def mismatch(scale):
-        _, _, _, alpha, beta, _ = working_point(scale)
-        J_e = scale * Jm[0, 0]
-        return float(alpha[0] * J_e + beta[0] * J_e ** 2 - target)
+        return working_point(scale)[-1]
 
     scales = np.geomspace(1e-3, 1e3, 25)
     vals = np.array([mismatch(s) for s in scales])
@@ -195,7 +191,7 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
         warnings.warn("convert_rate_to_lif_params(method='theory'): no LIF weight scale in "
                       "[1e-3, 1e3] matches the rate network's coupling (alpha J + beta J^2 = "
                       f"{target:.4g}); using scale 1 (see .diagnostics)", RuntimeWarning, stacklevel=3)
-    nu, mu, sigma, alpha, beta, res = working_point(scale)
+    nu, mu, sigma, alpha, beta, res, residual = working_point(scale)
     w_out = scale * w.copy()
     w_out[:, :n_e] *= du[0]
     w_out[:, n_e:] *= du[1]
@@ -203,7 +199,7 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
                bias_mant_exc=float(bias[0]), shape_inh=n_i, vth_inh=vth, du_inh=float(du[1]),
                dv_inh=float(dv[1]), bias_mant_inh=float(bias[1]), weights=w_out)
     diag = dict(method="theory", weight_scale=float(scale), converged=bool(converged),
-                residual=float(mismatch(scale)), target_coupling=target,
+                residual=residual, target_coupling=target,
                 rates_per_step=nu.tolist(), mu=mu.tolist(), sigma=sigma.tolist(),
                 alpha=np.asarray(alpha).tolist(), beta=np.asarray(beta).tolist(),
                 working_point_residual=float(res))

@@ -98,6 +98,18 @@ def _std_input(nu, J, K, tau_m, J_ext=0.0, K_ext=0.0, nu_ext=0.0):
     return np.sqrt(tau_m * ((K * J ** 2) @ nu + _ext_term(K_ext, J_ext, nu_ext, 2, P)))
 
 
+def _population_inputs(KJ, KJ2, ext_mu, ext_var, tau_m):
+    """``inputs(nu) -> (mu, sigma)`` for a (P,) or batch (B, P) of rates (clipped at 0):
+    ``mu = tau_m (KJ nu + ext_mu)``, ``sigma = sqrt(tau_m (KJ2 nu + ext_var))``, with
+    ``KJ = K * J`` and ``KJ2 = K * J**2`` (J[a, b] from population b to a)."""
+    def inputs(nu):
+        nu = np.maximum(nu, 0.0)
+        mu = tau_m * (nu @ KJ.T + ext_mu)
+        sigma = np.sqrt(np.maximum(tau_m * (nu @ KJ2.T + ext_var), 0.0))
+        return mu, sigma
+    return inputs
+
+
 def mean_input(nu, *, J, K, tau_m, J_ext=0, K_ext=0, nu_ext=0):
     """Mean input per population; J, K (P, P) with J[a, b] the weight from b to a;
     external populations: K_ext, J_ext (P, E) with nu_ext (E,), or per-population
@@ -116,13 +128,12 @@ def firing_rates(*, J, K, tau_m, tau_r, v_th, v_reset, J_ext=0, K_ext=0, nu_ext=
     """Self-consistent stationary rates ``nu = Phi(mu(nu), sigma(nu))`` per population.
 
     ``method="ode"``: relax ``d nu / ds = Phi(nu) - nu`` from ``nu0`` (default 0) to a
-    stable fixed point (LSODA over ``t_span`` units of s, restarted up to ``max_iter``
-    times until the change over the last unit is below ``tol``), then refine by
-    Newton's method. ``method="lstsq"``: bounded least squares
+    stable fixed point by pseudo-transient continuation (:func:`_relax`: it follows the
+    ODE for small pseudo-time steps and turns into Newton's method as the residual
+    falls), stopping at ``max |Phi(nu) - nu| <= tol max|nu|``. ``method="lstsq"``: bounded least squares
     on ``Phi(nu) - nu`` (``nu >= 0``), which also finds unstable fixed points given a
     good ``nu0``. Raises RuntimeError naming the method and the residual on failure.
     """
-    import scipy.integrate as sint
     import scipy.optimize as sopt
 
     tau_m, tau_r, v_th, v_reset, tau_s = _neuron_args(tau_m, tau_r, v_th, v_reset, tau_s)
@@ -133,16 +144,12 @@ def firing_rates(*, J, K, tau_m, tau_r, v_th, v_reset, J_ext=0, K_ext=0, nu_ext=
     J_ext, K_ext, nu_ext = _arr("J_ext", J_ext), _arr("K_ext", K_ext, 0.0), _arr("nu_ext", nu_ext, 0.0)
     nu0 = np.zeros(P) if nu0 is None else np.broadcast_to(_arr("nu0", nu0, 0.0), (P,)).astype(float)
 
-    KJ, KJ2 = K * J, K * J ** 2
-    ext_mu = _ext_term(K_ext, J_ext, nu_ext, 1, P)
-    ext_var = _ext_term(K_ext, J_ext, nu_ext, 2, P)
+    inputs = _population_inputs(K * J, K * J ** 2, _ext_term(K_ext, J_ext, nu_ext, 1, P),
+                                _ext_term(K_ext, J_ext, nu_ext, 2, P), tau_m)
 
     def phi(nu):
         """Phi for one (P,) or a batch (B, P) of rate vectors."""
-        nu = np.maximum(nu, 0.0)
-        mu = tau_m * (nu @ KJ.T + ext_mu)
-        sigma = np.sqrt(np.maximum(tau_m * (nu @ KJ2.T + ext_var), 0.0))
-        return S._firing_rates(mu, sigma, tau_m, tau_r, v_th, v_reset, tau_s, synapse_method)
+        return S._firing_rates(*inputs(nu), tau_m, tau_r, v_th, v_reset, tau_s, synapse_method)
 
     def residual(nu):
         return phi(nu) - nu
@@ -268,7 +275,7 @@ def ei_couplings(weights, n_exc: int, n_inh: int):
 
 
 def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, bias_mant_exc,
-                     du_inh, dv_inh, vth_inh, bias_mant_inh, nu0=None, method="ode", **unused):
+                     du_inh, dv_inh, vth_inh, bias_mant_inh, nu0=None, **unused):
     """Mean-field rates (spikes per step) of a float E/I LIF network given as
     EILIFNetwork / converter parameters: ``(nu_exc, nu_inh)``.
 
@@ -287,14 +294,10 @@ def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, 
     J2 = J2 / du[:, None] ** 2
     theory = lava_lif_theory(du=du, dv=dv, vth=vth)
     tau_m = theory["tau_m"]
-    # variance uses E[J^2]: fold it into an effective |J| with the sign of the mean
-    J_sigma = np.sqrt(J2)
+    inputs = _population_inputs(K * J, K * J2, bias, 0.0, tau_m)   # sigma from E[J^2]
 
     def phi(nu):
-        nu = np.maximum(nu, 0.0)
-        mu = tau_m * ((K * J) @ nu + bias)
-        sigma = np.sqrt(tau_m * ((K * J_sigma ** 2) @ nu))
-        return S._firing_rates(mu, sigma, tau_m, 0.0, vth, 0.0, theory["tau_s"], "shift")
+        return S._firing_rates(*inputs(nu), tau_m, 0.0, vth, 0.0, theory["tau_s"], "shift")
 
     import scipy.optimize as sopt
     import scipy.integrate as sint
