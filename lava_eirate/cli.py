@@ -62,14 +62,16 @@ def _require(params: dict, keys, what: str) -> dict:
     return params
 
 
-def _fixed_objects(params: dict):
+def _fixed_params(params: dict):
+    """EILIFParams of a parameter file, required to be legal Loihi integers."""
     from .params import EILIFParams
     _require(params, _LIF_KEYS, "the parameter file")
-    kw = {k: params[k] for k in _LIF_KEYS + _LIF_OPTIONAL if k in params}
     try:
-        return EILIFParams(**kw).require("fixed"), kw
+        p = EILIFParams(**{k: params[k] for k in _LIF_KEYS + _LIF_OPTIONAL if k in params})
+        p.require("fixed")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    return p
 
 
 def cmd_convert(args) -> int:
@@ -87,8 +89,7 @@ def cmd_convert(args) -> int:
 
 def _simulate(params, steps):
     from .simulate import simulate_fixed
-    (neurons, synapses), _ = _fixed_objects(params)
-    return simulate_fixed(neurons, synapses, steps)
+    return simulate_fixed(*_fixed_params(params).fixed, steps)
 
 
 def cmd_golden(args) -> int:
@@ -117,20 +118,14 @@ def cmd_golden(args) -> int:
 
 def cmd_verify(args) -> int:
     from . import golden as G
-    from .lava_ref import run_lif_network
-    params = load_params(args.params)
-    (neurons, synapses), kw = _fixed_objects(params)
+    from .lava_ref import run_eilif_params
     from .simulate import simulate_fixed
-    mine = simulate_fixed(neurons, synapses, args.steps)
-    p = {k: np.broadcast_to(getattr(neurons, k), (neurons.n,)).copy()
-         for k in ("du", "dv", "vth", "bias_mant", "bias_exp")}
-    ref = run_lif_network(n=neurons.n, num_steps=args.steps, weights=kw["weights"],
-                          weight_exp=kw.get("weight_exp", 0), num_weight_bits=kw.get("num_weight_bits", 8),
-                          sign_mode=kw.get("sign_mode"), **p)
-    diff = G.compare(ref, mine)
+    p = _fixed_params(load_params(args.params))
+    mine = simulate_fixed(*p.fixed, args.steps)
+    diff = G.compare(run_eilif_params(p, args.steps), mine)
     if diff is None:
         print(f"bit-exact: lava_eirate and Lava's runtime agree on s, u, v for {args.steps} steps x "
-              f"{neurons.n} neurons")
+              f"{p.n} neurons")
         return 0
     print(f"NOT bit-exact with Lava's runtime: {diff}")
     return 1

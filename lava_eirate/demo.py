@@ -18,7 +18,7 @@ from . import analysis as A
 from .convert import convert_rate_to_lif_params, float_to_fixed
 from .network import tutorial_networks
 from .params import EILIFParams
-from .simulate import simulate_fixed, simulate_float, simulate_rate
+from .simulate import Trace, simulate_fixed, simulate_float, simulate_rate
 
 _INFO = ("g_factor", "q_factor")
 
@@ -63,24 +63,20 @@ def run_demo(network: str = "critical", num_steps: int = 1000, lava_steps: int =
 
     status = 0
     if lava_steps:
-        from .lava_ref import run_lif_network
+        from .golden import compare
+        from .lava_ref import run_eilif_params
         steps = min(lava_steps, num_steps)
-        arr = p_fixed.lava_arrays("fixed")
         t0 = time.perf_counter()
-        ref = run_lif_network(n=p_fixed.n, num_steps=steps, weights=fixed["weights"],
-                              weight_exp=fixed["weight_exp"], num_weight_bits=fixed["num_weight_bits"],
-                              sign_mode=fixed["sign_mode"], progress=True, **arr)
+        ref = run_eilif_params(p_fixed, steps, progress=True)
         _step(f"\nLava's runtime, LIF + Dense, {steps} steps", t0)
-        for name in "suv":
-            mine, theirs = getattr(tr_fixed, name)[:steps], getattr(ref, name)
-            if not np.array_equal(mine, theirs):
-                t, i = np.argwhere(mine != theirs)[0]
-                print(f"  MISMATCH in {name} at step {t + 1}, neuron {i}: lava_eirate {mine[t, i]}, "
-                      f"Lava {theirs[t, i]}")
-                status = 1
-                break
-        else:
+        window = Trace(s=tr_fixed.s[:steps], u=tr_fixed.u[:steps], v=tr_fixed.v[:steps],
+                       num_steps=steps, n=p_fixed.n, kind="fixed")
+        diff = compare(ref, window)
+        if diff is None:
             print(f"  bit-exact with Lava: s, u, v identical at all {steps} x {p_fixed.n} entries")
+        else:
+            print(f"  MISMATCH with Lava: {diff}")
+            status = 1
     _figures(out_dir, states, tr_float, tr_fixed, lags, c_rate, c_float, c_fixed)
     return status
 

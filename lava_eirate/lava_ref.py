@@ -105,3 +105,12 @@ def run_lif_network(*, n, du, dv, vth, bias_mant, num_steps, weights=None, bias_
                  v=data["v"].astype(out_dtype) if "v" in data else None,
                  num_steps=num_steps, n=n, kind="lava-" + tag,
                  num_spikes=int(s.sum()) if s is not None else 0)
+
+
+def run_eilif_params(params, num_steps: int, *, progress: bool = False) -> Trace:
+    """Lava's own fixed-point LIF + Dense for an :class:`lava_eirate.EILIFParams` (its raw
+    weights, weight_exp, num_weight_bits and sign_mode), the reference
+    ``simulate_fixed(*params.fixed, num_steps)`` must equal bit for bit."""
+    return run_lif_network(n=params.n, num_steps=num_steps, weights=params.weights,
+                           weight_exp=int(params.weight_exp), num_weight_bits=int(params.num_weight_bits),
+                           sign_mode=params.sign_mode, progress=progress, **params.lava_arrays("fixed"))
