@@ -95,6 +95,31 @@ def _prepare_state(n, u0, v0, integer, acc_dtype=np.int64):
     return u, v, acc
 
 
+def _recorders(record, num_steps: int, n: int, dtype):
+    """(T, n) arrays for s, u, v; 0 rows for what is not recorded."""
+    return tuple(np.zeros((num_steps if name in record else 0, n), np.bool_ if name == "s" else dtype)
+                 for name in ("s", "u", "v"))
+
+
+def _run_steps(step, label: str, num_steps: int, n: int, nnz: int, progress) -> int:
+    """Call ``step(t0, k)`` over all steps -- in one call, or in chunks with a progress bar
+    when one is shown (asked for, or on an interactive stderr for long runs). Returns the
+    spikes counted by ``step``."""
+    total = 0
+    with Progress(num_steps, label, enabled=progress) as bar:
+        if progress is None and num_steps * (n + nnz // 10) < 5 * _CHUNK_WORK:
+            bar.enabled = False
+        for t0, k in _chunks(num_steps, n, nnz) if bar.enabled else [(0, num_steps)]:
+            total += step(t0, k)
+            bar.update(k)
+    return total
+
+
+def _trace(recs, record, num_steps, n, kind, final, total) -> Trace:
+    s, u, v = (r if name in record else None for name, r in zip(("s", "u", "v"), recs))
+    return Trace(s=s, u=u, v=v, num_steps=num_steps, n=n, kind=kind, final=final, num_spikes=int(total))
+
+
 def _continue_state(state: dict, n: int, acc_dtype):
     missing = {"u", "v", "acc"} - set(state)
     if missing:
@@ -150,27 +175,14 @@ def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps:
         u, v, acc = _continue_state(state, n, acc_dtype)
     else:
         u, v, acc = _prepare_state(n, u0, v0, integer=True, acc_dtype=acc_dtype)
-    ukeep, vkeep, bias_eff, vth_eff = neurons.kernel_arrays()
-    rec_s = np.zeros((num_steps if "s" in record else 0, n), np.bool_)
-    rec_u = np.zeros((num_steps if "u" in record else 0, n), np.int32)
-    rec_v = np.zeros((num_steps if "v" in record else 0, n), np.int32)
+    consts = neurons.kernel_arrays()
+    recs = _recorders(record, num_steps, n, np.int32)
     spikes = np.zeros(n, np.int32)
-    total = 0
-    with Progress(num_steps, "simulate_fixed",
-                  enabled=progress if progress is not None else None) as bar:
-        if progress is None and num_steps * (n + nnz // 10) < 5 * _CHUNK_WORK:
-            bar.enabled = False
-        for t0, k in _chunks(num_steps, n, nnz) if bar.enabled else [(0, num_steps)]:
-            total += run_fixed(t0, k, u, v, acc, ukeep, vkeep, bias_eff, vth_eff,
-                               fmt, indptr, indices, data, w_t, weight_exp,
-                               ext, rec_s, rec_u, rec_v, spikes)
-            bar.update(k)
-    return Trace(s=rec_s if "s" in record else None,
-                 u=rec_u if "u" in record else None,
-                 v=rec_v if "v" in record else None,
-                 num_steps=num_steps, n=n, kind="fixed",
-                 final={"u": u, "v": v, "acc": acc.astype(np.int64)},
-                 num_spikes=int(total))
+    total = _run_steps(lambda t0, k: run_fixed(t0, k, u, v, acc, *consts, fmt, indptr, indices, data,
+                                               w_t, weight_exp, ext, *recs, spikes),
+                       "simulate_fixed", num_steps, n, nnz, progress)
+    return _trace(recs, record, num_steps, n, "fixed",
+                  {"u": u, "v": v, "acc": acc.astype(np.int64)}, total)
 
 
 def simulate_float(neurons: FloatLIF, weights, num_steps: int, a_in=None, u0=0.0, v0=0.0,
@@ -196,24 +208,13 @@ def simulate_float(neurons: FloatLIF, weights, num_steps: int, a_in=None, u0=0.0
     record = _record_spec(record)
     ext = _external_input(a_in, num_steps, n, integer=False)
     u, v, acc = _prepare_state(n, u0, v0, integer=False)
-    du, dv, bias, vth = neurons.kernel_arrays()
-    rec_s = np.zeros((num_steps if "s" in record else 0, n), np.bool_)
-    rec_u = np.zeros((num_steps if "u" in record else 0, n), np.float64)
-    rec_v = np.zeros((num_steps if "v" in record else 0, n), np.float64)
+    consts = neurons.kernel_arrays()
+    recs = _recorders(record, num_steps, n, np.float64)
     spikes = np.zeros(n, np.int32)
-    total = 0
-    with Progress(num_steps, "simulate_float", enabled=progress) as bar:
-        if progress is None and num_steps * (n + nnz // 10) < 5 * _CHUNK_WORK:
-            bar.enabled = False
-        for t0, k in _chunks(num_steps, n, nnz) if bar.enabled else [(0, num_steps)]:
-            total += run_float(t0, k, u, v, acc, du, dv, bias, vth, fmt, indptr, indices,
-                               data, w_t, ext, rec_s, rec_u, rec_v, spikes)
-            bar.update(k)
-    return Trace(s=rec_s if "s" in record else None,
-                 u=rec_u if "u" in record else None,
-                 v=rec_v if "v" in record else None,
-                 num_steps=num_steps, n=n, kind="float",
-                 final={"u": u, "v": v, "acc": acc}, num_spikes=int(total))
+    total = _run_steps(lambda t0, k: run_float(t0, k, u, v, acc, *consts, fmt, indptr, indices, data,
+                                               w_t, ext, *recs, spikes),
+                       "simulate_float", num_steps, n, nnz, progress)
+    return _trace(recs, record, num_steps, n, "float", {"u": u, "v": v, "acc": acc}, total)
 
 
 def rate_params(shape_exc, shape_inh, weights, dr_exc, dr_inh, bias_exc, bias_inh):
@@ -230,10 +231,8 @@ def rate_params(shape_exc, shape_inh, weights, dr_exc, dr_inh, bias_exc, bias_in
                          f"(shape_exc + shape_inh, shape_exc + shape_inh)")
     dr = np.concatenate([np.broadcast_to(V.float_param("dr_exc", dr_exc, 0.0, 1.0), (n_e,)),
                          np.broadcast_to(V.float_param("dr_inh", dr_inh, 0.0, 1.0), (n_i,))])
-    bias = np.concatenate([np.broadcast_to(V.float_param("bias_exc", bias_exc, n=None), (n_e,))
-                           if np.ndim(bias_exc) == 0 else V.float_param("bias_exc", bias_exc, n=n_e),
-                           np.broadcast_to(V.float_param("bias_inh", bias_inh, n=None), (n_i,))
-                           if np.ndim(bias_inh) == 0 else V.float_param("bias_inh", bias_inh, n=n_i)])
+    bias = np.concatenate([np.broadcast_to(V.float_param("bias_exc", bias_exc, n=n_e), (n_e,)),
+                           np.broadcast_to(V.float_param("bias_inh", bias_inh, n=n_i), (n_i,))])
     return n_e, n_i, dr, bias, w
 
 

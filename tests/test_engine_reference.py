@@ -199,3 +199,22 @@ def test_record_subset_and_rates():
     assert tr.mean_rate() == pytest.approx(0.2)
     tr = le.simulate_fixed(neurons, None, 10, record=())
     assert tr.s is None and tr.num_spikes == 10
+
+
+def test_chunked_run_with_progress_bar_equals_one_call(monkeypatch, capsys):
+    import lava_eirate.simulate as sim
+    rng = np.random.default_rng(9)
+    n = 50
+    neurons = le.FixedLIF(n, du=300, dv=200, vth=2000, bias_mant=rng.integers(500, 1500, n), bias_exp=6)
+    syn = le.FixedSynapses(rng.integers(-100, 100, (n, n)) * (rng.random((n, n)) < 0.3))
+    whole = le.simulate_fixed(neurons, syn, 97)
+    monkeypatch.setattr(sim, "_CHUNK_WORK", 500)          # ~10 steps per chunk
+    chunked = le.simulate_fixed(neurons, syn, 97, progress=True)
+    assert "simulate_fixed [" in capsys.readouterr().err
+    for k in "suv":
+        assert np.array_equal(getattr(whole, k), getattr(chunked, k))
+    fl = le.FloatLIF(n, 0.1, 0.05, 1.0, rng.uniform(0, 0.1, n))
+    w = rng.normal(0, 0.3, (n, n))
+    a = le.simulate_float(fl, w, 97)
+    b = le.simulate_float(fl, w, 97, progress=True)
+    assert np.array_equal(a.v, b.v) and a.num_spikes == b.num_spikes
