@@ -14,7 +14,6 @@ that roughly 5-20% of neurons spike per step. Prints a table and writes JSON.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -25,6 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 
 import lava_eirate as le
+
+from _report import write_json
 
 
 def build_network(n: int, p: float, seed: int = 0):
@@ -191,10 +192,7 @@ def main(argv=None):
     result = dict(rows=rows, second_process=start, python=platform.python_version(),
                   numpy=np.__version__, machine=platform.machine(), cpu_count=os.cpu_count(),
                   lava_eirate=le.__version__)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(result, fh, indent=2)
-    print(f"wrote {args.out}")
+    write_json(args.out, result)
     return result
 
 

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
@@ -24,6 +23,8 @@ from lava.proc.monitor.process import Monitor
 import lava_eirate as le
 from lava_eirate import EILIFNetwork
 from lava_eirate.proc.ei_lif.models import SubEILIFModelLava
+
+from _report import write_json
 
 
 def ei_kwargs(n: int, p: float, seed: int = 0) -> dict:
@@ -111,10 +112,7 @@ def main(argv=None):
     print(f"  {'fused PyEILIFModelFixed':<28} {ps['fused_ms_per_step']:8.3f} ms")
     print(f"  {'Lava LIF + Dense (sub-model)':<28} {ps['lif_dense_ms_per_step']:8.3f} ms   "
           f"({ps['speedup']:.1f}x; identical: {ps['identical']})")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(dict(extraction=ex, per_step=ps), fh, indent=2)
-    print(f"wrote {args.out}")
+    write_json(args.out, dict(extraction=ex, per_step=ps))
 
 
 if __name__ == "__main__":

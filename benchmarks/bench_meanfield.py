@@ -9,13 +9,14 @@ problems in the same run, same answer required (1e-7 relative).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
 import numpy as np
 
 from lava_eirate import meanfield as mf
+
+from _report import write_json
 
 NEURON = dict(tau_m=0.02, tau_r=0.002, v_th=0.02, v_reset=0.01)
 
@@ -73,10 +74,7 @@ def main(argv=None):
     for r in rows:
         print(f"{r['case']:<22} {r['populations']:>4} {r['lava_eirate_ms']:>14.2f} {r['nnmt_ms']:>9.2f} "
               f"{r['speedup']:>7.1f}x {r['max_rel_diff']:>12.1e}")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(rows, fh, indent=2)
-    print(f"wrote {args.out}")
+    write_json(args.out, rows)
 
 
 if __name__ == "__main__":

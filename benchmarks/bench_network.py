@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
 import numpy as np
 
 from lava_eirate import network as N
+
+from _report import write_json
 
 
 def main(argv=None):
@@ -28,10 +29,7 @@ def main(argv=None):
     print(f"{'builder':<30} {'N':>8} {'synapses':>10} {'seconds':>8}")
     for r in rows:
         print(f"{r['builder']:<30} {r['n']:>8} {r['synapses']:>10} {r['seconds']:>8.2f}")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(rows, fh, indent=2)
-    print(f"wrote {args.out}")
+    write_json(args.out, rows)
 
 
 if __name__ == "__main__":

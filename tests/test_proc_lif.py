@@ -172,26 +172,26 @@ def test_bad_input_is_refused_at_construction():
         EILIFNetwork(**kw).recorded()
 
 
+def run_two_steps(net, tag):
+    """Run ``net`` for two steps with ``select_tag=tag``; always stop it."""
+    try:
+        net.run(condition=RunSteps(num_steps=2), run_cfg=Loihi2SimCfg(select_tag=tag))
+    finally:
+        net.stop()
+
+
 def test_parameters_unfit_for_the_selected_model_fail_at_compile_time():
     kw = random_ei_params(0)
     float_kw = dict(kw, du_exc=0.07, dv_exc=0.01, du_inh=0.07, dv_inh=0.01, vth_exc=1.0,
                     vth_inh=1.0, bias_mant_exc=0.02, bias_mant_inh=0.02,
                     weights=kw["weights"] / 100.0)
-    net = EILIFNetwork(**float_kw)
     with pytest.raises(ValueError, match=r"fixed_pt .* needs Loihi integers: du_exc = 0.07 is not an integer"):
-        try:
-            net.run(condition=RunSteps(num_steps=2), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
-        finally:
-            net.stop()
+        run_two_steps(EILIFNetwork(**float_kw), "fixed_pt")
     # integers that are a legal float network but not legal Loihi (bias mantissa > 4095)
     ok_float = dict(kw, du_exc=0, du_inh=0, dv_exc=1, dv_inh=1, vth_exc=1000, vth_inh=1000,
                     bias_mant_exc=5000, bias_mant_inh=10)
-    net = EILIFNetwork(**ok_float)
     with pytest.raises(ValueError, match=r"bias_mant_exc = 5000 is out of range \[-4096, 4095\]"):
-        try:
-            net.run(condition=RunSteps(num_steps=2), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
-        finally:
-            net.stop()
+        run_two_steps(EILIFNetwork(**ok_float), "fixed_pt")
     # the same parameters run fine where they fit
     net = EILIFNetwork(**ok_float)
     try:
