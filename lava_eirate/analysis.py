@@ -132,9 +132,11 @@ def auto_covariance(acts, max_lag: int = 100, offset: int = 200):
     x = x - x.mean(axis=0)
     x = x - x.mean(axis=1, keepdims=True)
     lags = np.arange(-max_lag, max_lag + 1)
-    n = x.shape[1]
-    c = np.array([np.sum(x * np.roll(x, lag, axis=0)) / (n * x.shape[0]) for lag in lags])
-    return lags, c
+    T, n = x.shape
+    # circular autocorrelation of every neuron at once (Wiener-Khinchin), summed over neurons
+    power = np.sum(np.abs(np.fft.rfft(x, axis=0)) ** 2, axis=1)
+    r = np.fft.irfft(power, n=T)
+    return lags, r[lags % T] / (n * T)
 
 
 def lif_rate(j, tau_rc: float = 0.02, tau_ref: float = 0.002, amplitude: float = 1.0):

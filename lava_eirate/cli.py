@@ -142,6 +142,8 @@ def main(argv=None) -> int:
     demo.add_argument("--lava-steps", type=int, default=100,
                       help="steps also run through Lava's runtime for the check (default 100; 0: skip)")
     demo.add_argument("--seed", type=int, default=1234)
+    demo.add_argument("--realizations", type=int, default=30,
+                      help="runs from random initial v for the float vs fixed ensemble (default 30; 1: skip)")
     demo.add_argument("--out", default="demo_output", help="folder for the figures")
     conv = sub.add_parser("convert", help="rate parameters (JSON/NPZ) -> Loihi fixed-point parameters + report")
     conv.add_argument("rate_file")
@@ -161,7 +163,7 @@ def main(argv=None) -> int:
         if args.cmd == "demo":
             from .demo import run_demo
             return run_demo(network=args.network, num_steps=args.steps, lava_steps=args.lava_steps,
-                            seed=args.seed, out_dir=args.out)
+                            seed=args.seed, out_dir=args.out, realizations=args.realizations)
         return {"convert": cmd_convert, "golden": cmd_golden, "verify": cmd_verify}[args.cmd](args)
     except UsageError as exc:
         print(f"lava-eirate {args.cmd}: error: {exc}", file=sys.stderr)

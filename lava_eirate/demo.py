@@ -28,7 +28,7 @@ def _step(label, t0):
 
 
 def run_demo(network: str = "critical", num_steps: int = 1000, lava_steps: int = 100,
-             seed: int = 1234, out_dir: str = "demo_output") -> int:
+             seed: int = 1234, out_dir: str = "demo_output", realizations: int = 30) -> int:
     print(f"lava_eirate demo: the Lava E/I tutorial's {network} network (320 E + 80 I), "
           f"{num_steps} steps")
     rate = tutorial_networks(seed=seed)[network]
@@ -52,13 +52,22 @@ def run_demo(network: str = "critical", num_steps: int = 1000, lava_steps: int =
     _step("fixed-point LIF (simulate_fixed, numba)", t0)
 
     rate_f, rate_x = tr_float.s.mean(), tr_fixed.s.mean()
-    lags, c_rate = A.auto_covariance(states, max_lag=100, offset=200)
+    _, c_rate = A.auto_covariance(states, max_lag=100, offset=200)
     _, c_float = A.auto_covariance(A.box_rates(tr_float.s, 25), max_lag=100, offset=200)
     _, c_fixed = A.auto_covariance(A.box_rates(tr_fixed.s, 25), max_lag=100, offset=200)
-    print(f"\nmean rate (spikes/neuron/step): float {rate_f:.4f}, fixed {rate_x:.4f} "
+    print(f"\none run from rest, mean rate (spikes/neuron/step): float {rate_f:.4f}, fixed {rate_x:.4f} "
           f"({rate_x / rate_f - 1:+.1%})")
     print(f"auto-covariance c(0) of 25-step binned spikes: float {c_float[100]:.4g}, "
           f"fixed {c_fixed[100]:.4g} ({c_fixed[100] / c_float[100] - 1:+.1%}); rate network {c_rate[100]:.4g}")
+    fid = None
+    if realizations > 1:
+        from .convert import ensemble_fidelity
+        t0 = time.perf_counter()
+        fid = ensemble_fidelity(lif, fixed, report.scale, num_steps=num_steps, realizations=realizations,
+                                seed=seed, progress=True)
+        print(f"ensemble (one run cannot resolve a few %: the float rate varies {fid.rate_spread:.0%} "
+              f"from run to run):\n  {fid.summary()}")
+        _step("ensemble of float and fixed-point runs", t0)
     print("\nquantization report:\n" + "\n".join("  " + line for line in str(report).splitlines()))
 
     status = 0
@@ -77,11 +86,11 @@ def run_demo(network: str = "critical", num_steps: int = 1000, lava_steps: int =
         else:
             print(f"  MISMATCH with Lava: {diff}")
             status = 1
-    _figures(out_dir, states, tr_float, tr_fixed, lags, c_rate, c_float, c_fixed)
+    _figures(out_dir, states, tr_float, tr_fixed, fid, p_float.n_e)
     return status
 
 
-def _figures(out_dir, states, tr_float, tr_fixed, lags, c_rate, c_float, c_fixed):
+def _figures(out_dir, states, tr_float, tr_fixed, fid, n_exc):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -89,28 +98,10 @@ def _figures(out_dir, states, tr_float, tr_fixed, lags, c_rate, c_float, c_fixed
     except ImportError:
         print("(matplotlib not installed: no figures; pip install lava_eirate[plot])")
         return
+    from . import plot
     os.makedirs(out_dir, exist_ok=True)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
-    for ax, tr, title in ((axes[0], tr_float, "float LIF"), (axes[1], tr_fixed, "Loihi fixed point")):
-        t, i = np.nonzero(tr.s[:, ::4])
-        ax.plot(t, i * 4, ",k")
-        ax.set(title=f"raster, {title}", xlabel="step")
-    axes[0].set_ylabel("neuron")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, "raster.png"), dpi=110)
-    plt.close(fig)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for tr, label in ((tr_float, "float LIF"), (tr_fixed, "fixed point")):
-        ax.plot(A.rates_kernel(tr.s, tau=10).mean(axis=1), label=label)
-    ax.set(xlabel="step", ylabel="population rate (spikes/step)")
-    ax.legend()
-    fig.savefig(os.path.join(out_dir, "rates.png"), dpi=110)
-    plt.close(fig)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for c, label in ((c_rate, "rate network"), (c_float, "float LIF"), (c_fixed, "fixed point")):
-        ax.plot(lags, c / c[len(c) // 2], label=label)
-    ax.set(xlabel="lag (steps)", ylabel="c(lag) / c(0)", title="normalised auto-covariance")
-    ax.legend()
-    fig.savefig(os.path.join(out_dir, "autocovariance.png"), dpi=110)
-    plt.close(fig)
-    print(f"figures: {out_dir}/raster.png, rates.png, autocovariance.png")
+    plt.close(plot.float_vs_fixed(tr_float, tr_fixed, rate_states=states, n_exc=n_exc,
+                                  path=os.path.join(out_dir, "float_vs_fixed.png")))
+    if fid is not None:
+        plt.close(plot.fidelity(fid, path=os.path.join(out_dir, "fidelity.png")))
+    print(f"figures: {out_dir}/float_vs_fixed.png" + (", fidelity.png" if fid is not None else ""))

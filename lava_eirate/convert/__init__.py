@@ -1,6 +1,9 @@
 """Converters: rate network -> float LIF parameters -> Loihi fixed-point parameters."""
+from .fidelity import Fidelity, ensemble_fidelity
 from .float_to_fixed import QuantizationReport, fixed_to_float, float_to_fixed
+from .tutorial_fixed import tutorial_float_to_fixed
 from .rate_to_lif import LIFParams, convert_rate_to_lif_params
 
 __all__ = ["convert_rate_to_lif_params", "LIFParams", "float_to_fixed", "fixed_to_float",
-           "QuantizationReport"]
+           "QuantizationReport", "ensemble_fidelity", "Fidelity",
+           "tutorial_float_to_fixed"]

@@ -61,6 +61,68 @@ def _rel(requested, effective):
     return abs(effective - requested) / abs(requested) if requested != 0 else abs(effective)
 
 
+def _weight_grid(target, mode, num_weight_bits):
+    """(weight_exp, mantissas) for ``target`` = u increments per spike in units of 2**6:
+    the smallest weight_exp in [-8, 7] at which the largest |target| fits the mantissa
+    range, mantissas rounded onto the sign mode's grid (MIXED at 8 bits: even values)."""
+    lo, hi = mantissa_range(mode)
+    limit = hi if mode is not SignMode.INHIBITORY else -lo
+    top = max(float(np.max(np.abs(target))), 1e-300) if target.size else 1e-300
+    weight_exp = max(int(math.ceil(math.log2(top / limit))), L.WEIGHT_EXP_RANGE[0])
+    step = 2 ** (8 - int(num_weight_bits) + (1 if mode is SignMode.MIXED else 0))
+    mant = np.clip(np.rint(target / 2.0 ** weight_exp / step) * step, lo, hi)
+    return weight_exp, mant
+
+
+def _choose_scale(s_max: float, vth_top: float, lif_params: dict, w_nonzero: np.ndarray, mode,
+                  num_weight_bits: int) -> float:
+    """The scale in [s_max/2, s_max] at which the largest threshold is an
+    exact mantissa and the relative rounding errors of the biases (worst, after the
+    truncation compensation) and of the weights (RMS) are smallest in quadrature.
+    Candidates are the threshold-exact scales ``64 m / vth_top``."""
+    m_max = math.floor(s_max * vth_top / 64.0)
+    if m_max < 1:
+        return s_max
+    biases, comps = [], []
+    for pop in _POPS:
+        b = np.ravel(np.asarray(lif_params[f"bias_mant_{pop}"], float))
+        biases.append(b)
+        comps.append(np.broadcast_to(_truncation_compensation(lif_params, pop), b.shape) * np.ones_like(b))
+    biases, comps = np.concatenate(biases), np.concatenate(comps)
+    keep = biases != 0
+    biases, comps = biases[keep], comps[keep]
+    w = w_nonzero
+    if w.size > 20_000:
+        w = w[np.linspace(0, w.size - 1, 20_000).astype(np.int64)]
+    candidates = np.unique(np.linspace(m_max, max(m_max // 2, 1), min(m_max, 64)).astype(np.int64))[::-1]
+    best, best_err = None, np.inf
+    for m in candidates:
+        scale = 64.0 * m / vth_top
+        err_b = 0.0
+        if biases.size:
+            b = scale * biases + comps
+            b_exp = np.clip(np.ceil(np.log2(np.maximum(np.abs(b), 1e-300) / L.BIAS_MANT_RANGE[1])), 0, 7)
+            err_b = float(np.max(np.abs(np.rint(b / 2 ** b_exp) * 2 ** b_exp - b) / np.abs(scale * biases)))
+        err_w = 0.0
+        if w.size:
+            target = scale * w / 64.0
+            weight_exp, mant = _weight_grid(target, mode, num_weight_bits)
+            err_w = float(np.sqrt(np.mean((mant * 2.0 ** weight_exp - target) ** 2) / np.mean(target ** 2)))
+        err = math.hypot(err_b, err_w)
+        if best is None or err < best_err - 1e-3 * best_err:       # ties: the larger scale
+            best, best_err = scale, err
+    return best
+
+
+def _truncation_compensation(lif_params, pop):
+    """Half a fixed-point unit per step for positive biases of leaky neurons: v's decay
+    rounds toward zero (Lava PyLifModelBitAcc), losing 1/2 unit per step on average while
+    v > 0 -- where a neuron climbs to its threshold -- which the bias gives back."""
+    dv = np.asarray(lif_params[f"dv_{pop}"], float)
+    bias = np.asarray(lif_params[f"bias_mant_{pop}"], float)
+    return np.where((dv > 0) & (bias > 0), 0.5, 0.0)
+
+
 def _expected_ranges(p: EILIFParams, num_steps: int, seed: int):
     from ..simulate import simulate_float
     neurons, syn = p.require("float")
@@ -68,8 +130,8 @@ def _expected_ranges(p: EILIFParams, num_steps: int, seed: int):
     return float(np.max(np.abs(tr.u))), float(np.max(np.abs(tr.v)))
 
 
-def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: int = 300,
-                   headroom: float = 0.5, num_weight_bits: int = 8, sign_mode=None, seed: int = 0):
+def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: int = 1000,
+                   headroom: float = 0.25, num_weight_bits: int = 8, sign_mode=None, seed: int = 0):
     """Loihi integer parameters for a float E/I LIF network (EILIFNetwork kwargs).
 
     ``u_range``/``v_range`` (max |u|, max |v| in float units) default to what a
@@ -100,10 +162,10 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
     s_vth = 64.0 * L.VTH_RANGE[1] / max(vth.values())
     scale = min(s_range, s_vth)
     # the largest scale at which the (largest) threshold is an exact mantissa
-    vth_top = max(vth.values())
-    if scale * vth_top / 64.0 >= 1.0:
-        scale = 64.0 * math.floor(scale * vth_top / 64.0) / vth_top
-
+    w = np.asarray(lif_params["weights"].toarray() if hasattr(lif_params["weights"], "toarray")
+                   else lif_params["weights"], float)
+    mode = detect_sign_mode(int(np.sign(w.min())), int(np.sign(w.max()))) if sign_mode is None else sign_mode
+    scale = _choose_scale(scale, max(vth.values()), lif_params, w[w != 0], mode, num_weight_bits)
     fixed = {"shape_exc": p.n_e, "shape_inh": p.n_i}
     report = QuantizationReport(scale=scale, u_max=u_max, v_max=v_max, headroom=headroom)
     for pop in _POPS:
@@ -125,7 +187,8 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
         report.params[f"vth_{pop}"] = dict(requested=float(np.mean(vth_req)),
                                            effective=float(np.mean(vth_mant * 64.0 / scale)),
                                            rel_error=float(np.max(np.abs(vth_mant * 64.0 / scale - vth_req) / vth_req)))
-        b = scale * np.asarray(lif_params[f"bias_mant_{pop}"], float)
+        comp = _truncation_compensation(lif_params, pop)
+        b = scale * np.asarray(lif_params[f"bias_mant_{pop}"], float) + comp
         b_exp = int(np.clip(math.ceil(math.log2(max(np.max(np.abs(b)), 1e-300) / L.BIAS_MANT_RANGE[1])), 0, 7)) \
             if np.any(b != 0) else 0
         b_mant = np.rint(b / 2 ** b_exp).astype(np.int64)
@@ -135,26 +198,19 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
         fixed[f"bias_mant_{pop}"] = b_mant if b_mant.ndim else int(b_mant)
         fixed[f"bias_exp_{pop}"] = b_exp
         b_req = np.asarray(lif_params[f"bias_mant_{pop}"], float)
-        b_eff = b_mant * 2.0 ** b_exp / scale
+        b_eff = (b_mant * 2.0 ** b_exp - comp) / scale
         report.params[f"bias_{pop}"] = dict(requested=float(np.mean(b_req)), effective=float(np.mean(b_eff)),
                                             rel_error=float(np.max(np.abs(b_eff - b_req) / np.maximum(np.abs(b_req), 1e-300))))
 
     # weights: u increment per spike = mant << (weight_exp + 6)
-    w = np.asarray(lif_params["weights"].toarray() if hasattr(lif_params["weights"], "toarray")
-                   else lif_params["weights"], float)
     target = scale * w / 64.0
-    mode = detect_sign_mode(int(np.sign(w.min())), int(np.sign(w.max()))) if sign_mode is None else sign_mode
     lo, hi = mantissa_range(mode)
-    top = max(np.max(np.abs(target)), 1e-300)
-    limit = hi if mode is not SignMode.INHIBITORY else -lo
-    weight_exp = int(math.ceil(math.log2(top / limit)))
+    weight_exp, mant = _weight_grid(target, mode, num_weight_bits)
     if weight_exp > L.WEIGHT_EXP_RANGE[1]:
         raise ValueError(f"weights: the largest |w| = {np.max(np.abs(w)):.6g} needs weight_exp = {weight_exp} "
                          f"at scale {scale:.4g}; legal range is [-8, 7] (raise headroom)")
-    weight_exp = max(weight_exp, L.WEIGHT_EXP_RANGE[0])
-    k = 8 - int(num_weight_bits) + (1 if mode is SignMode.MIXED else 0)
-    step = 2 ** k
-    mant = np.clip(np.rint(target / 2.0 ** weight_exp / step) * step, lo, hi).astype(np.int64)
+    mant = mant.astype(np.int64)
+    step = 2 ** (8 - int(num_weight_bits) + (1 if mode is SignMode.MIXED else 0))
     clipped = int(np.count_nonzero(np.abs(target / 2.0 ** weight_exp) > max(abs(lo), hi) + step / 2))
     mant = truncate_mantissas(mant, mode, num_weight_bits).astype(np.int64)   # no-op: already on the grid
     w_eff = mant * 2.0 ** (weight_exp + 6) / scale

@@ -177,11 +177,14 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
         return nu, mu, sigma, alpha, beta, res, mismatch
 
     def mismatch(scale):
-        return working_point(scale)[-1]
+        nu, *_, res, value = working_point(scale)
+        # no stationary working point at this scale (e.g. runaway excitation): no answer
+        return value if res <= 1e-5 * max(np.max(nu), 1e-12) else np.nan
 
     scales = np.geomspace(1e-3, 1e3, 25)
     vals = np.array([mismatch(s) for s in scales])
-    sign = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
+    with np.errstate(invalid="ignore"):
+        sign = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
     converged = sign.size > 0
     if converged:
         k = sign[0]

@@ -182,6 +182,8 @@ def _relax(phi, nu0, tol, max_iter, t_span):
     h = 0.5
     F = phi(nu) - nu
     res = np.max(np.abs(F))
+    if not np.isfinite(res):
+        return nu, np.inf
     steps = 0
     budget = max(int(max_iter), 1) * 100
     s_total = 0.0
@@ -190,6 +192,8 @@ def _relax(phi, nu0, tol, max_iter, t_span):
         eps = 1e-7 * np.maximum(np.abs(nu), 1e-3)
         batch = nu + np.diag(eps)
         jac = ((phi(batch) - batch) - F).T / eps      # jac[:, k] = dF / dnu_k
+        if not np.all(np.isfinite(jac)):
+            break     # Phi overflows here: the rates run away, there is no fixed point ahead
         lam = float(np.max(np.linalg.eigvals(jac).real))
         if lam > 0:   # locally unstable (growing) direction: backward Euler needs h lam < 1
             h = min(h, 0.5 / lam)
@@ -201,6 +205,11 @@ def _relax(phi, nu0, tol, max_iter, t_span):
         trial = np.maximum(nu + delta, 0.0)
         F_trial = phi(trial) - trial
         res_trial = np.max(np.abs(F_trial))
+        if not np.isfinite(res_trial):
+            h *= 0.25
+            if h < 1e-12:
+                break
+            continue
         if res_trial < res:
             s_total += h
             h = min(h * min(res / max(res_trial, 1e-300), 10.0), 1e12)

@@ -1,0 +1,74 @@
+"""lava_eirate.plot draws what the data say (checked on the artists, not by eye)."""
+import sys
+
+import numpy as np
+import pytest
+
+import matplotlib  # the 'plot' extra, which `make test` installs
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from lava_eirate import analysis as A  # noqa: E402
+from lava_eirate import plot  # noqa: E402
+from lava_eirate.simulate import Trace  # noqa: E402
+
+
+def _spikes(T=300, n=20, p=0.05, seed=0):
+    return np.random.default_rng(seed).random((T, n)) < p
+
+
+def test_raster_puts_one_dot_per_spike_at_step_and_neuron():
+    s = _spikes()
+    ax = plot.raster(s, n_exc=16)
+    x, y = ax.lines[0].get_data()
+    assert sorted(zip(x, y)) == sorted(zip(*np.nonzero(s)))
+    assert ax.lines[1].get_ydata()[0] == pytest.approx(15.5)       # E/I border
+    sub = plot.raster(s, neurons=[3, 7])
+    x, y = sub.lines[0].get_data()
+    assert set(y) <= {3, 7} and len(x) == s[:, [3, 7]].sum()
+    plt.close("all")
+
+
+def test_population_rate_and_normalised_auto_covariance_curves():
+    s = _spikes()
+    ax = plot.population_rate(s, tau=5)
+    assert np.allclose(ax.lines[0].get_ydata(), A.rates_kernel(s, tau=5).mean(axis=1))
+    lags, c = A.auto_covariance(A.box_rates(s, 10), max_lag=20, offset=50)
+    ax = plot.auto_covariance(lags, c)
+    y = ax.lines[0].get_ydata()
+    assert y[lags == 0][0] == 1.0 and np.allclose(y, c / c[20])
+    with pytest.raises(ValueError, match="lags .* and c .* differ in shape"):
+        plot.auto_covariance(lags, c[:-1])
+    with pytest.raises(ValueError, match="no spikes"):
+        plot.raster(Trace(s=None, u=None, v=None, num_steps=1, n=1, kind="fixed"))
+    plt.close("all")
+
+
+def test_float_vs_fixed_overlays_both_runs_and_saves(tmp_path):
+    a, b = _spikes(seed=1), _spikes(seed=2)
+    states = np.random.default_rng(3).standard_normal((300, 20))
+    fig = plot.float_vs_fixed(a, b, rate_states=states, max_lag=20, offset=50, path=tmp_path / "f.png")
+    raster_ax, rate_ax, cov_ax = fig.axes
+    assert len(raster_ax.lines[0].get_xdata()) == a.sum() and len(raster_ax.lines[1].get_xdata()) == b.sum()
+    assert [l.get_label() for l in cov_ax.lines] == ["rate network", "float LIF", "fixed point"]
+    assert (tmp_path / "f.png").stat().st_size > 10_000
+    plt.close("all")
+
+
+def test_missing_matplotlib_gives_an_install_hint(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"pip install 'lava_eirate\[plot\]'"):
+        plot.raster(_spikes())
+
+
+def test_fidelity_figure_shows_every_realization_and_the_ensemble_change():
+    from lava_eirate.convert import Fidelity
+    rf, rx = np.array([0.2, 0.25, 0.3]), np.array([0.21, 0.24, 0.33])
+    lags = np.arange(-5, 6)
+    fid = Fidelity(rf, rx, rf * 100, rx * 100, lags, np.exp(-np.abs(lags)), np.exp(-np.abs(lags) / 2), 1000)
+    fig = plot.fidelity(fid)
+    scatter = fig.axes[0].lines[1]
+    assert np.array_equal(scatter.get_xdata(), rf) and np.array_equal(scatter.get_ydata(), rx)
+    assert f"{fid.rate_change[0]:+.1%}" in fig.axes[0].get_title()
+    plt.close("all")
