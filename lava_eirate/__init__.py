@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 # seconds to import, and meanfield/convert bring in scipy.special and scipy.optimize.
 _LAZY = {"EIRateNetwork": "proc", "EILIFNetwork": "proc",
          "convert_rate_to_lif_params": "convert", "float_to_fixed": "convert", "fixed_to_float": "convert"}
-_SUBMODULES = ("golden", "meanfield", "network", "analysis", "convert", "proc")
+_SUBMODULES = ("golden", "meanfield", "network", "analysis", "convert", "proc", "ratemodels", "plot")
 
 
 def __getattr__(name):
