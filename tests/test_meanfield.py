@@ -158,3 +158,13 @@ def test_predicts_the_rate_of_a_whole_ei_lif_network():
     sim = tr.s[500:]
     assert nu_e == pytest.approx(sim[:, :320].mean(), rel=0.05)
     assert nu_i == pytest.approx(sim[:, 320:].mean(), rel=0.05)
+
+
+def test_predict_ei_rates_reports_runaway_excitation():
+    """All-excitatory strong coupling: Phi(nu) > nu for every nu, no fixed point."""
+    from lava_eirate.network import tutorial_networks
+    lif = le.convert_rate_to_lif_params(**tutorial_networks(1234)["balanced"])
+    runaway = dict(lif, weights=np.abs(lif["weights"]) * 20)
+    with np.errstate(over="ignore", invalid="ignore"), \
+            pytest.raises(RuntimeError, match=r"no self-consistent rates, max \|Phi\(nu\) - nu\| = "):
+        mf.predict_ei_rates(**runaway)

@@ -308,15 +308,7 @@ def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, 
     def phi(nu):
         return S._firing_rates(*inputs(nu), tau_m, 0.0, vth, 0.0, theory["tau_s"], "shift")
 
-    import scipy.optimize as sopt
-    import scipy.integrate as sint
-    nu = np.zeros(2) if nu0 is None else np.asarray(nu0, float)
-    sol = sint.solve_ivp(lambda s, x: phi(x) - x, (0.0, 200.0), nu, method="LSODA", rtol=1e-9, atol=1e-12)
-    nu = sol.y[:, -1]
-    root = sopt.root(lambda x: phi(x) - x, nu, method="hybr")
-    if root.success and np.all(root.x >= 0):
-        nu = root.x
-    res = np.max(np.abs(phi(nu) - nu))
-    if res > 1e-6:
+    nu, res = _relax(phi, np.zeros(2) if nu0 is None else np.asarray(nu0, float), 1e-10, 1, 200.0)
+    if not res <= 1e-6:
         raise RuntimeError(f"predict_ei_rates: no self-consistent rates, max |Phi(nu) - nu| = {res:.2e}")
     return float(nu[0]), float(nu[1])
