@@ -31,3 +31,11 @@ def test_03_regression_tests(capsys):
     diff = load("03_bit_accuracy_regression_tests").main(small=True)
     assert diff is not None and diff.step is not None
     assert "same parameters: bit-exact" in capsys.readouterr().out
+
+
+def test_04_quantization_fidelity(capsys, tmp_path):
+    ours, theirs = load("04_quantization_fidelity").main(small=True, out_dir=str(tmp_path))
+    assert abs(ours.rate_change[0]) < abs(theirs.rate_change[0])     # the tutorial loses more rate
+    assert theirs.rate_change[0] < -0.15
+    assert (tmp_path / "fidelity_lava_eirate.png").exists()
+    assert "ensemble" in capsys.readouterr().out
