@@ -14,10 +14,11 @@ def load(name):
     return mod
 
 
-def test_01_end_to_end(capsys):
-    tr_float, tr_fixed, c = load("01_ei_network_end_to_end").main(small=True)
+def test_01_end_to_end(capsys, tmp_path):
+    tr_float, tr_fixed, c = load("01_ei_network_end_to_end").main(small=True, out_dir=str(tmp_path))
     assert tr_fixed.s.mean() == pytest.approx(tr_float.s.mean(), rel=0.05)
     assert "c(0)" in capsys.readouterr().out
+    assert (tmp_path / "float_vs_fixed.png").stat().st_size > 10_000
 
 
 def test_02_preparing_for_loihi(capsys):

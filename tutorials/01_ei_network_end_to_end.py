@@ -3,16 +3,17 @@
 The Lava E/I tutorial's rate network, converted to a LIF network (float), then to Loihi
 fixed point, each simulated; we compare mean rates and the auto-covariance c(0).
 
-    python tutorials/01_ei_network_end_to_end.py [--small]
+    python tutorials/01_ei_network_end_to_end.py [--small] [--out tutorial01_output]
 """
 import argparse
+import os
 
 import lava_eirate as le
 from lava_eirate import analysis as A
 from lava_eirate.network import tutorial_networks
 
 
-def main(small=False):
+def main(small=False, out_dir=None):
     steps = 300 if small else 1000
     # 1. The rate network: 320 E + 80 I, dr 0.01, bias 0.1, g 4.5, seeded Gaussian weights.
     rate = tutorial_networks(seed=1234)["balanced"]
@@ -33,10 +34,25 @@ def main(small=False):
         c[name] = A.auto_covariance(A.box_rates(tr.s, 25), max_lag=20, offset=offset)[1][20]
         print(f"{name:>6}: mean rate {tr.s.mean():.4f} spikes/neuron/step, c(0) {c[name]:.4g}")
     print(f"rate network c(0): {A.auto_covariance(states, max_lag=20, offset=offset)[1][20]:.4g}")
+    if out_dir:     # 4. Look at it: rasters overlaid, population rates, auto-covariances.
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            from lava_eirate import plot
+        except ImportError:
+            print("(matplotlib not installed: no figure; pip install 'lava_eirate[plot]')")
+        else:
+            os.makedirs(out_dir, exist_ok=True)
+            path = os.path.join(out_dir, "float_vs_fixed.png")
+            plot.float_vs_fixed(tr_float, tr_fixed, rate_states=states, max_lag=20, offset=offset,
+                                n_exc=rate["shape_exc"], path=path)
+            print("figure:", path)
     return tr_float, tr_fixed, c
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", action="store_true")
-    main(ap.parse_args().small)
+    ap.add_argument("--out", default="tutorial01_output")
+    args = ap.parse_args()
+    main(args.small, args.out)
