@@ -20,7 +20,6 @@ from .network import tutorial_networks
 from .params import EILIFParams
 from .simulate import Trace, simulate_fixed, simulate_float, simulate_rate
 
-_INFO = ("g_factor", "q_factor")
 
 
 def _step(label, t0):
@@ -40,14 +39,14 @@ def run_demo(network: str = "critical", num_steps: int = 1000, lava_steps: int =
     lif = convert_rate_to_lif_params(**rate)
     _step(f"rate -> LIF (theory, weight scale {lif.diagnostics['weight_scale']:.3f})", t0)
     t0 = time.perf_counter()
-    p_float = EILIFParams(**{k: v for k, v in lif.items() if k not in _INFO})
+    p_float = EILIFParams(**lif)
     tr_float = simulate_float(*p_float.float, num_steps, record=("s",))
     _step("float LIF (simulate_float)", t0)
     t0 = time.perf_counter()
     fixed, report = float_to_fixed(lif)
     _step("float -> Loihi fixed point (float_to_fixed)", t0)
     t0 = time.perf_counter()
-    p_fixed = EILIFParams(**{k: v for k, v in fixed.items() if k not in _INFO})
+    p_fixed = EILIFParams(**fixed)
     tr_fixed = simulate_fixed(*p_fixed.fixed, num_steps)
     _step("fixed-point LIF (simulate_fixed, numba)", t0)
 

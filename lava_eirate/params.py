@@ -383,6 +383,9 @@ __all__ = ["FixedLIF", "FloatLIF", "FixedSynapses", "FloatSynapses", "SignMode"]
 
 
 _POP_KEYS = ("du", "dv", "vth", "bias_mant", "bias_exp")
+#: Keys the converters emit for the rate network they came from: accepted and kept as
+#: information (they do not change the LIF dynamics).
+INFO_KEYS = ("g_factor", "q_factor")
 
 
 class EILIFParams:
@@ -394,11 +397,14 @@ class EILIFParams:
     and ignores ``bias_exp``, as Lava's ``PyLifModelFloat`` does). Neurons
     ``0..shape_exc-1`` are excitatory. Raises ``ValueError`` when neither model can take
     them. Per-population parameters are scalars or arrays of that population's size.
+    ``g_factor``/``q_factor`` (converter output) are kept as information only.
     """
 
     def __init__(self, *, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, bias_mant_exc,
                  du_inh, dv_inh, vth_inh, bias_mant_inh, bias_exp_exc=0, bias_exp_inh=0,
-                 weight_exp=0, num_weight_bits=8, sign_mode=None, lava_compat=False):
+                 weight_exp=0, num_weight_bits=8, sign_mode=None, lava_compat=False,
+                 g_factor=None, q_factor=None):
+        self.g_factor, self.q_factor = g_factor, q_factor
         self.n_e = V.as_count("shape_exc", shape_exc, lo=0)
         self.n_i = V.as_count("shape_inh", shape_inh, lo=0)
         self.n = self.n_e + self.n_i

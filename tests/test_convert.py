@@ -12,7 +12,6 @@ from lava_eirate import meanfield as mf
 from lava_eirate.network import tutorial_networks
 
 NETS = tutorial_networks(seed=1234)
-INFO = ("g_factor", "q_factor")
 
 
 def seed_transcription(p):
@@ -74,7 +73,7 @@ def test_theory_mapping_is_self_consistent_and_reports_its_working_point():
                                          tau_r=0.0, v_th=1.0, v_reset=0.0)
     assert a * J + b * J ** 2 == pytest.approx(d["target_coupling"], rel=1e-6)
     le.EILIFNetwork  # noqa: B018 -- the output is EILIFNetwork kwargs:
-    assert le.EILIFParams(**{k: v for k, v in out.items() if k not in INFO}).float is not None
+    assert le.EILIFParams(**out).float is not None
 
 
 def test_zero_bias_is_handled_by_theory_and_refused_by_lava_compat():
@@ -96,7 +95,8 @@ def balanced_lif():
 
 def test_float_to_fixed_emits_legal_loihi_parameters_and_a_report(balanced_lif):
     fixed, report = le.float_to_fixed(balanced_lif)
-    p = le.EILIFParams(**{k: v for k, v in fixed.items() if k not in INFO})
+    p = le.EILIFParams(**fixed)                          # converter output passes straight in
+    assert (p.g_factor, p.q_factor) == (balanced_lif["g_factor"], balanced_lif["q_factor"])
     neurons, syn = p.require("fixed")
     assert syn.num_truncated == 0 and syn.num_clipped == 0   # already on Loihi's grid
     assert fixed["du_exc"] == round(4096 * balanced_lif["du_exc"]) - 1     # +1 offset accounted
@@ -114,9 +114,9 @@ def test_float_to_fixed_emits_legal_loihi_parameters_and_a_report(balanced_lif):
 
 def test_fixed_point_network_keeps_rate_and_covariance_balanced(balanced_lif):
     T = 1000
-    fl = le.EILIFParams(**{k: v for k, v in balanced_lif.items() if k not in INFO})
+    fl = le.EILIFParams(**balanced_lif)
     fixed, _ = le.float_to_fixed(balanced_lif)
-    fx = le.EILIFParams(**{k: v for k, v in fixed.items() if k not in INFO})
+    fx = le.EILIFParams(**fixed)
     trf = le.simulate_float(*fl.float, T, record=("s",))
     trx = le.simulate_fixed(*fx.fixed, T, record=("s",))
     assert trx.s.mean() == pytest.approx(trf.s.mean(), rel=0.05)
@@ -160,8 +160,8 @@ def test_critical_network_keeps_rate_and_covariance_over_realizations():
 def test_ensemble_realization_zero_is_the_run_from_rest(balanced_lif):
     fixed, report = le.float_to_fixed(balanced_lif)
     ens = le.convert.ensemble_fidelity(balanced_lif, fixed, report.scale, num_steps=600, realizations=3)
-    fl = le.EILIFParams(**{k: v for k, v in balanced_lif.items() if k not in INFO})
-    fx = le.EILIFParams(**{k: v for k, v in fixed.items() if k not in INFO})
+    fl = le.EILIFParams(**balanced_lif)
+    fx = le.EILIFParams(**fixed)
     assert ens.rate_float[0] == le.simulate_float(*fl.float, 600, record=("s",)).s.mean()
     assert ens.rate_fixed[0] == le.simulate_fixed(*fx.fixed, 600, record=("s",)).s.mean()
     assert len(set(ens.rate_float)) == 3                # other realizations start elsewhere

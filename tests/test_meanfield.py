@@ -153,7 +153,7 @@ def test_predicts_the_rate_of_a_whole_ei_lif_network():
     from lava_eirate.network import tutorial_networks
     lif = le.convert_rate_to_lif_params(**tutorial_networks(1234)["balanced"])
     nu_e, nu_i = mf.predict_ei_rates(**lif)
-    p = le.EILIFParams(**{k: v for k, v in lif.items() if k not in ("g_factor", "q_factor")})
+    p = le.EILIFParams(**lif)
     tr = le.simulate_float(*p.float, 3000, record=("s",))
     sim = tr.s[500:]
     assert nu_e == pytest.approx(sim[:, :320].mean(), rel=0.05)

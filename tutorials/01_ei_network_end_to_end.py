@@ -22,12 +22,10 @@ def main(small=False, out_dir=None):
     # 2. Rate -> float LIF parameters (mean-field mapping, Grytskyy et al. 2013).
     lif = le.convert_rate_to_lif_params(**rate)
     print("weight scale", round(lif.diagnostics["weight_scale"], 4), "converged", lif.diagnostics["converged"])
-    lif_kwargs = {k: v for k, v in lif.items() if k not in ("g_factor", "q_factor")}
-    tr_float = le.simulate_float(*le.EILIFParams(**lif_kwargs).float, steps)
+    tr_float = le.simulate_float(*le.EILIFParams(**lif).float, steps)
     # 3. Float -> Loihi fixed point, simulated bit-exactly as Lava's Loihi models would.
     fixed, report = le.float_to_fixed(lif)
-    fixed_kwargs = {k: v for k, v in fixed.items() if k not in ("g_factor", "q_factor")}
-    tr_fixed = le.simulate_fixed(*le.EILIFParams(**fixed_kwargs).fixed, steps)
+    tr_fixed = le.simulate_fixed(*le.EILIFParams(**fixed).fixed, steps)
     offset = 50 if small else 200
     c = {}
     for name, tr in (("float", tr_float), ("fixed", tr_fixed)):

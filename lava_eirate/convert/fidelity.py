@@ -18,8 +18,6 @@ import numpy as np
 
 from .. import _validate as V
 
-_INFO = ("g_factor", "q_factor")
-
 
 @dataclass
 class Fidelity:
@@ -93,8 +91,8 @@ def ensemble_fidelity(lif_params: dict, fixed_params: dict, scale: float, *, num
     scale = float(V.float_param("scale", scale, 0.0))
     if scale <= 0:
         raise ValueError(f"scale = {scale} must be positive")
-    pf = EILIFParams(**{k: v for k, v in lif_params.items() if k not in _INFO})
-    px = EILIFParams(**{k: v for k, v in fixed_params.items() if k not in _INFO})
+    pf = EILIFParams(**lif_params)
+    px = EILIFParams(**fixed_params)
     if pf.n != px.n:
         raise ValueError(f"lif_params has {pf.n} neurons, fixed_params {px.n}")
     neurons_f, syn_f = pf.require("float")

@@ -225,7 +225,7 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
     report.weights = dict(nonzero=int(nz.sum()), sign_mode=mode.name, weight_exp=weight_exp,
                           rel_rms_error=rms, became_zero=int(np.count_nonzero(nz & (mant == 0))),
                           clipped=clipped)
-    EILIFParams(**{k_: fixed[k_] for k_ in fixed if k_ not in ("g_factor", "q_factor")}).require("fixed")
+    EILIFParams(**fixed).require("fixed")
     return fixed, report
 
 

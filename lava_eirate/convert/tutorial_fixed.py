@@ -39,7 +39,7 @@ def tutorial_float_to_fixed(lif: dict, u_samples=None, v_samples=None,
     if u_samples is None or v_samples is None:
         from ..params import EILIFParams
         from ..simulate import simulate_float
-        p = EILIFParams(**{k: lif[k] for k in lif if k not in ("g_factor", "q_factor")})
+        p = EILIFParams(**lif)
         tr = simulate_float(*p.require("float"), num_steps, record=("u", "v"))
         u_samples, v_samples = tr.u, tr.v
     u_lo, u_hi = np.quantile(u_samples, [0.2, 0.8])

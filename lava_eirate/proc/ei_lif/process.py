@@ -8,13 +8,8 @@ from lava.magma.core.process.variable import Var
 
 from lava_eirate import _validate as V
 from lava_eirate.loihi import limits as L
-from lava_eirate.params import EILIFParams
+from lava_eirate.params import INFO_KEYS, EILIFParams
 from lava_eirate.proc._recording import SharedRecording
-
-#: Keys the converters emit for the rate network they came from; accepted and kept as
-#: information (they do not change the LIF dynamics).
-_INFO_KEYS = ("g_factor", "q_factor")
-
 
 class EILIFNetwork(AbstractProcess):
     """E/I LIF population with recurrent weights ``W[post, pre]`` (neurons
@@ -60,7 +55,7 @@ class EILIFNetwork(AbstractProcess):
                  du_inh, dv_inh, vth_inh, bias_mant_inh, bias_exp_exc=0, bias_exp_inh=0,
                  weight_exp=0, num_weight_bits=8, sign_mode=None, lava_compat=False,
                  u=0, v=0, record=(), record_steps=0, name=None, log_config=None, **info):
-        unknown = set(info) - set(_INFO_KEYS)
+        unknown = set(info) - set(INFO_KEYS)
         if unknown:
             raise TypeError(f"EILIFNetwork got unexpected keyword argument(s) {sorted(unknown)}")
         raw = dict(shape_exc=shape_exc, shape_inh=shape_inh, weights=weights, du_exc=du_exc,
