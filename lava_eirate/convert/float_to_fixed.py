@@ -57,12 +57,18 @@ class QuantizationReport:
         return "\n".join(lines)
 
 
-def _rel(requested, effective):
-    return abs(effective - requested) / abs(requested) if requested != 0 else abs(effective)
+def _bias_grid(b):
+    """(bias_exp, bias_mant) for one population's bias ``b`` in fixed-point units per step
+    (scalar or per-neuron): the smallest bias_exp in [0, 7] at which the largest |b| fits
+    the 13-bit mantissa, mantissas rounded to nearest."""
+    b = np.asarray(b, float)
+    top = float(np.max(np.abs(b))) if b.size else 0.0
+    b_exp = int(np.clip(math.ceil(math.log2(top / L.BIAS_MANT_RANGE[1])), 0, 7)) if top > 0 else 0
+    return b_exp, np.rint(b / 2 ** b_exp).astype(np.int64)
 
 
 def _weight_grid(target, mode, num_weight_bits):
-    """(weight_exp, mantissas) for ``target`` = u increments per spike in units of 2**6:
+    """(weight_exp, mantissas, grid step) for ``target`` = u increments per spike in units of 2**6:
     the smallest weight_exp in [-8, 7] at which the largest |target| fits the mantissa
     range, mantissas rounded onto the sign mode's grid (MIXED at 8 bits: even values)."""
     lo, hi = mantissa_range(mode)
@@ -71,7 +77,7 @@ def _weight_grid(target, mode, num_weight_bits):
     weight_exp = max(int(math.ceil(math.log2(top / limit))), L.WEIGHT_EXP_RANGE[0])
     step = 2 ** (8 - int(num_weight_bits) + (1 if mode is SignMode.MIXED else 0))
     mant = np.clip(np.rint(target / 2.0 ** weight_exp / step) * step, lo, hi)
-    return weight_exp, mant
+    return weight_exp, mant, step
 
 
 def _choose_scale(s_max: float, vth_top: float, lif_params: dict, w_nonzero: np.ndarray, mode,
@@ -83,14 +89,9 @@ def _choose_scale(s_max: float, vth_top: float, lif_params: dict, w_nonzero: np.
     m_max = math.floor(s_max * vth_top / 64.0)
     if m_max < 1:
         return s_max
-    biases, comps = [], []
-    for pop in _POPS:
-        b = np.ravel(np.asarray(lif_params[f"bias_mant_{pop}"], float))
-        biases.append(b)
-        comps.append(np.broadcast_to(_truncation_compensation(lif_params, pop), b.shape) * np.ones_like(b))
-    biases, comps = np.concatenate(biases), np.concatenate(comps)
-    keep = biases != 0
-    biases, comps = biases[keep], comps[keep]
+    pops = [(np.asarray(lif_params[f"bias_mant_{pop}"], float), _truncation_compensation(lif_params, pop))
+            for pop in _POPS]
+    pops = [(bias, comp) for bias, comp in pops if np.any(bias != 0)]
     w = w_nonzero
     if w.size > 20_000:
         w = w[np.linspace(0, w.size - 1, 20_000).astype(np.int64)]
@@ -99,14 +100,15 @@ def _choose_scale(s_max: float, vth_top: float, lif_params: dict, w_nonzero: np.
     for m in candidates:
         scale = 64.0 * m / vth_top
         err_b = 0.0
-        if biases.size:
-            b = scale * biases + comps
-            b_exp = np.clip(np.ceil(np.log2(np.maximum(np.abs(b), 1e-300) / L.BIAS_MANT_RANGE[1])), 0, 7)
-            err_b = float(np.max(np.abs(np.rint(b / 2 ** b_exp) * 2 ** b_exp - b) / np.abs(scale * biases)))
+        for bias, comp in pops:        # rounded as float_to_fixed emits them: one bias_exp per population
+            b = scale * bias + comp
+            b_exp, b_mant = _bias_grid(b)
+            rel = np.abs(b_mant * 2.0 ** b_exp - b) / np.abs(scale * np.where(bias != 0, bias, np.inf))
+            err_b = max(err_b, float(np.max(rel)))
         err_w = 0.0
         if w.size:
             target = scale * w / 64.0
-            weight_exp, mant = _weight_grid(target, mode, num_weight_bits)
+            weight_exp, mant, _ = _weight_grid(target, mode, num_weight_bits)
             err_w = float(np.sqrt(np.mean((mant * 2.0 ** weight_exp - target) ** 2) / np.mean(target ** 2)))
         err = math.hypot(err_b, err_w)
         if best is None or err < best_err - 1e-3 * best_err:       # ties: the larger scale
@@ -189,9 +191,7 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
                                            rel_error=float(np.max(np.abs(vth_mant * 64.0 / scale - vth_req) / vth_req)))
         comp = _truncation_compensation(lif_params, pop)
         b = scale * np.asarray(lif_params[f"bias_mant_{pop}"], float) + comp
-        b_exp = int(np.clip(math.ceil(math.log2(max(np.max(np.abs(b)), 1e-300) / L.BIAS_MANT_RANGE[1])), 0, 7)) \
-            if np.any(b != 0) else 0
-        b_mant = np.rint(b / 2 ** b_exp).astype(np.int64)
+        b_exp, b_mant = _bias_grid(b)
         if np.any(np.abs(b_mant) > L.BIAS_MANT_RANGE[1]):
             raise ValueError(f"bias_mant_{pop}: {np.max(np.abs(b)):.6g} fixed-point units per step needs a "
                              f"mantissa beyond [-4096, 4095] even with bias_exp = 7; lower headroom or the bias")
@@ -205,12 +205,11 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
     # weights: u increment per spike = mant << (weight_exp + 6)
     target = scale * w / 64.0
     lo, hi = mantissa_range(mode)
-    weight_exp, mant = _weight_grid(target, mode, num_weight_bits)
+    weight_exp, mant, step = _weight_grid(target, mode, num_weight_bits)
     if weight_exp > L.WEIGHT_EXP_RANGE[1]:
         raise ValueError(f"weights: the largest |w| = {np.max(np.abs(w)):.6g} needs weight_exp = {weight_exp} "
                          f"at scale {scale:.4g}; legal range is [-8, 7] (raise headroom)")
     mant = mant.astype(np.int64)
-    step = 2 ** (8 - int(num_weight_bits) + (1 if mode is SignMode.MIXED else 0))
     clipped = int(np.count_nonzero(np.abs(target / 2.0 ** weight_exp) > max(abs(lo), hi) + step / 2))
     mant = truncate_mantissas(mant, mode, num_weight_bits).astype(np.int64)   # no-op: already on the grid
     w_eff = mant * 2.0 ** (weight_exp + 6) / scale
