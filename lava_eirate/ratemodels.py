@@ -92,7 +92,9 @@ class _Model:
     def intensity(self, g):
         """The expected spike count per step (or spike probability) for input ``g``."""
         lam, theta, beta = self._shape()
-        return _intensity_np(np.asarray(g, float), self._nonlinearity, lam, theta, beta, self.dt)
+        g = np.asarray(g, float)
+        out = _intensities(np.ascontiguousarray(g).ravel(), self._nonlinearity, lam, theta, beta, self.dt)
+        return out.reshape(g.shape)
 
 
 @dataclass(frozen=True)
@@ -151,14 +153,24 @@ class BernoulliGLM(_Model):
         return 1.0, float(V.float_param("theta", self.theta)), float(V.float_param("beta", self.beta, 0.0))
 
 
-def _intensity_np(g, kind, lam, theta, beta, dt):
-    if kind == _F_THRESHOLD:
-        return (g > theta).astype(float)
-    if kind == _F_RECTIFIED:
-        return lam * dt * np.maximum(g - theta, 0.0)
-    if kind == _F_EXP:
-        return dt * np.exp(g)
-    return 0.5 * (1.0 + np.tanh(0.5 * beta * (g - theta)))
+@njit(cache=True, nogil=True)
+def _intensity(g, kind, lam, theta, beta, dt):
+    """f(g) of the table in the module docstring (exp argument capped at 700)."""
+    if kind == 0:
+        return 1.0 if g > theta else 0.0
+    if kind == 1:
+        return lam * dt * max(g - theta, 0.0)
+    if kind == 2:
+        return dt * math.exp(min(g, 700.0))
+    return 0.5 * (1.0 + math.tanh(0.5 * beta * (g - theta)))
+
+
+@njit(cache=True, nogil=True)
+def _intensities(g, kind, lam, theta, beta, dt):
+    out = np.empty(g.size)
+    for i in range(g.size):
+        out[i] = _intensity(g[i], kind, lam, theta, beta, dt)
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -187,14 +199,7 @@ def _run_rate_model(indptr, post, w, I, b, stim, uniforms, spikes, mu_sum, t0,
             g = r * I[i] + b[i]
             if has_stim:
                 g += stim[t0 + t, i]
-            if kind == 0:
-                mu = 1.0 if g > theta else 0.0
-            elif kind == 1:
-                mu = lam * dt * max(g - theta, 0.0)
-            elif kind == 2:
-                mu = dt * math.exp(min(g, 700.0))
-            else:
-                mu = 0.5 * (1.0 + math.tanh(0.5 * beta * (g - theta)))
+            mu = _intensity(g, kind, lam, theta, beta, dt)
             if spiking == 1 and mu > mu_max:
                 return i
             mu_sum[i] += mu
@@ -235,12 +240,10 @@ class RateModelTrace:
         return self.spikes.mean(axis=0) / self.dt
 
 
-def _weights(weights, n=None):
+def _weights(weights):
     shape = weights.shape if is_sparse(weights) else np.shape(weights)
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(f"weights must be a square (n, n) matrix W[post, pre]; got shape {shape}")
-    if n is not None and shape[0] != n:
-        raise ValueError(f"weights are {shape}, b has {n} neurons")
     indptr, post, w = csc_parts(weights)
     w = np.asarray(w, float)
     if not np.all(np.isfinite(w)):

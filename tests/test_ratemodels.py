@@ -10,6 +10,18 @@ from lava_eirate import network as N
 from lava_eirate import ratemodels as R
 
 
+def reference_intensity(model, g):
+    """f(g) from the module docstring's table, written out here."""
+    lam, theta, beta = model._shape()
+    if isinstance(model, R.ThresholdSAM):
+        return (g > theta).astype(float)
+    if isinstance(model, R.RectifiedSAM):        # and RectifiedLNP
+        return lam * model.dt * np.maximum(g - theta, 0.0)
+    if isinstance(model, R.PoissonGLM):
+        return model.dt * np.exp(g)
+    return 0.5 * (1.0 + np.tanh(0.5 * beta * (g - theta)))
+
+
 def numpy_reference(model, W, T, rng, stim=None):
     """The module docstring's equations, step by step with dense numpy and the same uniforms."""
     n = W.shape[0]
@@ -20,7 +32,7 @@ def numpy_reference(model, W, T, rng, stim=None):
     out = np.zeros((T, n), np.uint8)
     for t in range(T):
         g = model.r * I + b + (0 if stim is None else stim[t])
-        mu = model.intensity(g)
+        mu = reference_intensity(model, g)
         if model._spiking == 0:
             x = mu.astype(int)
         elif model._spiking == 1:
@@ -63,6 +75,7 @@ def test_uncoupled_units_fire_at_their_intensity():
         se = math.sqrt(expected / (2000 * 500))       # Poisson / binomial sampling error
         assert tr.mean_rate() == pytest.approx(expected, abs=5 * se), type(model).__name__
         assert np.allclose(tr.expected, expected)
+        assert model.intensity(np.full((2, 3), model.b)) == pytest.approx(np.full((2, 3), expected))
 
 
 def test_same_seed_same_spikes_and_generator_required():
