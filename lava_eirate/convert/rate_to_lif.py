@@ -158,6 +158,9 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
 
     last = {"nu": np.zeros(2)}
 
+    def settled(nu, res):
+        return res <= 1e-5 * max(np.max(nu), 1e-12)
+
     def working_point(scale):
         # LIF weight w_lif = scale * w_rate * du (target du): voltage jump J = scale * w_rate
         inputs = mf._population_inputs(K * scale * Jm, K * scale ** 2 * J2, bias, 0.0, tau_m)
@@ -166,7 +169,7 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
             return S._firing_rates(*inputs(x), tau_m, 0.0, vth, 0.0, tau_s, "shift")
 
         nu, res = mf._relax(phi, last["nu"], 1e-7, 1, 20.0)
-        if res > 1e-5 * max(np.max(nu), 1e-12):       # warm start failed: relax from rest
+        if not settled(nu, res):       # warm start failed: relax from rest
             nu, res = mf._relax(phi, np.zeros(2), 1e-7, 1, 20.0)
         last["nu"] = nu
         mu, sigma = inputs(nu)
@@ -179,7 +182,7 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
     def mismatch(scale):
         nu, *_, res, value = working_point(scale)
         # no stationary working point at this scale (e.g. runaway excitation): no answer
-        return value if res <= 1e-5 * max(np.max(nu), 1e-12) else np.nan
+        return value if settled(nu, res) else np.nan
 
     scales = np.geomspace(1e-3, 1e3, 25)
     vals = np.array([mismatch(s) for s in scales])
