@@ -90,14 +90,11 @@ def run_demo(network: str = "critical", num_steps: int = 1000, lava_steps: int =
 
 
 def _figures(out_dir, states, tr_float, tr_fixed, fid, n_exc):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("(matplotlib not installed: no figures; pip install lava_eirate[plot])")
-        return
     from . import plot
+    if not plot.file_backend():
+        print(f"(matplotlib not installed: no figures; {plot.INSTALL_HINT})")
+        return
+    import matplotlib.pyplot as plt
     os.makedirs(out_dir, exist_ok=True)
     plt.close(plot.float_vs_fixed(tr_float, tr_fixed, rate_states=states, n_exc=n_exc,
                                   path=os.path.join(out_dir, "float_vs_fixed.png")))

@@ -13,12 +13,26 @@ from . import analysis as A
 FLOAT_COLOR, FIXED_COLOR, RATE_COLOR = "tab:orange", "tab:blue", "0.3"
 
 
+INSTALL_HINT = "pip install 'lava_eirate[plot]'"
+
+
 def _plt():
     try:
         import matplotlib.pyplot as plt
     except ImportError:
-        raise ImportError("lava_eirate.plot needs matplotlib: pip install 'lava_eirate[plot]'") from None
+        raise ImportError(f"lava_eirate.plot needs matplotlib: {INSTALL_HINT}") from None
     return plt
+
+
+def file_backend() -> bool:
+    """Select matplotlib's Agg backend (figures go to files; no display needed) and say
+    whether matplotlib is installed -- for scripts that draw only when they can."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
+    matplotlib.use("Agg")
+    return True
 
 
 def _axes(ax):

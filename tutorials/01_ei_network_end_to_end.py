@@ -33,12 +33,9 @@ def main(small=False, out_dir=None):
         print(f"{name:>6}: mean rate {tr.s.mean():.4f} spikes/neuron/step, c(0) {c[name]:.4g}")
     print(f"rate network c(0): {A.auto_covariance(states, max_lag=20, offset=offset)[1][20]:.4g}")
     if out_dir:     # 4. Look at it: rasters overlaid, population rates, auto-covariances.
-        try:
-            import matplotlib
-            matplotlib.use("Agg")
-            from lava_eirate import plot
-        except ImportError:
-            print("(matplotlib not installed: no figure; pip install 'lava_eirate[plot]')")
+        from lava_eirate import plot
+        if not plot.file_backend():
+            print(f"(matplotlib not installed: no figure; {plot.INSTALL_HINT})")
         else:
             os.makedirs(out_dir, exist_ok=True)
             path = os.path.join(out_dir, "float_vs_fixed.png")

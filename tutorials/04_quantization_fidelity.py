@@ -50,13 +50,10 @@ def main(small=False, out_dir=None):
         print(f"  {name:<12} one run from rest: rate {single_rate:+.1%};  ensemble: {fid.summary()}")
 
     if out_dir:
-        try:
-            import matplotlib
-            matplotlib.use("Agg")
-        except ImportError:
-            print("(matplotlib not installed: no figure)")
-            return ours, theirs
         from lava_eirate import plot
+        if not plot.file_backend():
+            print(f"(matplotlib not installed: no figure; {plot.INSTALL_HINT})")
+            return ours, theirs
         os.makedirs(out_dir, exist_ok=True)
         plot.fidelity(ours, path=os.path.join(out_dir, "fidelity_lava_eirate.png"))
         plot.fidelity(theirs, path=os.path.join(out_dir, "fidelity_tutorial.png"))
