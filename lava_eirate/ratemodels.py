@@ -329,8 +329,7 @@ def tune(model: _Model, weights, target_rate: float, *, num_steps: int = 2000, s
         return float(tr.expected.mean())     # E[X] = intensity: less sampling noise than counts
 
     if b_bounds is None:
-        lam, theta, _ = model._shape()
-        lo, hi = _initial_bracket(model, target, lam, theta)
+        lo, hi = _initial_bracket(model, target)
         step = max(abs(hi - lo), 1.0)
         r_lo, r_hi = rate(lo), rate(hi)
         for _ in range(60):
@@ -374,15 +373,15 @@ def tune(model: _Model, weights, target_rate: float, *, num_steps: int = 2000, s
     return TuneResult(model=replace(model, b=best_b), rate=best_r, evaluations=evals[0])
 
 
-def _initial_bracket(model, target, lam, theta):
+def _initial_bracket(model, target):
     """A b-interval around where an uncoupled unit fires at ``target``."""
+    lam, theta, beta = model._shape()
     dt = model.dt
     if model._nonlinearity == _F_RECTIFIED:
         b0 = theta + target / max(lam * dt, 1e-300)
     elif model._nonlinearity == _F_EXP:
         b0 = math.log(target / dt)
     elif model._nonlinearity == _F_SIGMOID:
-        _, _, beta = model._shape()
         b0 = theta + math.log(target / (1 - target)) / max(beta, 1e-300)
     else:
         b0 = theta
