@@ -141,3 +141,32 @@ def fidelity(fid, *, path=None):
     if path is not None:
         fig.savefig(path, dpi=110)
     return fig
+
+
+def transfer_function(omega, H, *, fit=None, labels=None, path=None):
+    """Bode plot of LIF transfer functions (:func:`lava_eirate.meanfield.transfer_function`),
+    one curve per column of ``H`` (n_omega, P), against the frequency omega / 2 pi (in
+    cycles per time unit of omega), with the low-pass fit
+    (:func:`lava_eirate.meanfield.fit_transfer_function`) dashed when given. Returns the
+    Figure (amplitude axis first, phase second)."""
+    plt = _plt()
+    omega = np.asarray(omega, float)
+    H = np.asarray(H, complex).reshape(omega.size, -1)
+    labels = labels or [f"population {p}" for p in range(H.shape[1])]
+    fig, (ax_a, ax_p) = plt.subplots(2, 1, sharex=True, figsize=(6.5, 6))
+    f = omega / (2 * np.pi)
+    for p in range(H.shape[1]):
+        line, = ax_a.loglog(f, np.abs(H[:, p]), label=labels[p])
+        ax_p.semilogx(f, np.angle(H[:, p]), color=line.get_color())
+        if fit is not None:
+            Hf = fit(omega)[:, p]
+            ax_a.loglog(f, np.abs(Hf), "--", color=line.get_color(),
+                        label=f"low-pass fit, tau = {fit.tau_rate[p]:.3g}")
+            ax_p.semilogx(f, np.angle(Hf), "--", color=line.get_color())
+    ax_a.set(ylabel="|H| (rate per unit mean input)")
+    ax_p.set(xlabel="frequency (cycles per time unit)", ylabel="phase (rad)")
+    ax_a.legend(fontsize=8)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig

@@ -67,8 +67,8 @@ def test_theory_mapping_is_self_consistent_and_reports_its_working_point():
     assert abs(d["residual"]) < 1e-8 * abs(d["target_coupling"])
     # alpha J + beta J^2 at the reported working point equals the rate network's coupling
     ee = p["weights"][:320, :320]
-    J = d["weight_scale"] * ee[ee != 0].mean()          # E -> E voltage jump
     th = mf.lava_lif_theory(du=out["du_exc"], dv=out["dv_exc"], vth=1.0)
+    J = th["drive_gain"] * d["weight_scale"] * ee[ee != 0].mean()          # E -> E voltage jump
     a, b = mf.rate_response_coefficients(d["mu"][0], d["sigma"][0], tau_m=th["tau_m"], tau_s=th["tau_s"],
                                          tau_r=0.0, v_th=1.0, v_reset=0.0)
     assert a * J + b * J ** 2 == pytest.approx(d["target_coupling"], rel=1e-6)

@@ -75,6 +75,26 @@ def test_brunel_network_states_match_nnmt(g, ext):
     np.testing.assert_allclose(mf.siegert_rate(mu, sig, **NEURON), mine, rtol=1e-9)
 
 
+def test_brunel_balance_relation_in_its_limit():
+    """Brunel (2000), model A (C_I = C_E / 4, J = 0.1 mV, theta = 20 mV, tau = 20 ms,
+    tau_rp = 2 ms): nu_thr = theta / (C_E J tau) = 10 Hz, and in the inhibition-dominated
+    regime (g gamma > 1) the balance of mean inputs gives
+    nu0 ~ (nu_ext - nu_thr) / (g gamma - 1), gamma = C_I / C_E (Brunel 2000, Sec. 3;
+    van Vreeswijk & Sompolinsky 1996). Exact only as C_E grows with J ~ 1/sqrt(C_E) at
+    fixed nu_ext: the self-consistent rates must approach it, as measured: +14% at
+    C_E = 1000, +0.3% at 16000, -0.01% at 64000."""
+    assert NEURON["v_th"] / (1e-4 * 1000 * NEURON["tau_m"]) == pytest.approx(10.0)
+    g, nu_ext, dev = 6.0, 20.0, []
+    for lam in (1, 16, 64):
+        J, CE = 1e-4 / np.sqrt(lam), 1000.0 * lam
+        nu_thr = NEURON["v_th"] / (J * CE * NEURON["tau_m"])
+        nu = mf.firing_rates(J=np.array([[J, -g * J]] * 2), K=np.array([[CE, CE / 4]] * 2), J_ext=J, K_ext=CE,
+                             nu_ext=nu_ext, **NEURON)
+        assert nu[0] == pytest.approx(nu[1], rel=1e-9)      # E and I see the same input in model A
+        dev.append(abs(nu[0] / ((nu_ext - nu_thr) / (g / 4 - 1)) - 1))
+    assert dev[0] > 0.1 and dev[1] < 0.005 and dev[2] < 0.001
+
+
 def test_ode_and_lstsq_agree_and_failure_is_reported():
     p = brunel_network(5.0, 2.0)
     ode = mf.firing_rates(**p)
@@ -128,24 +148,22 @@ def poisson_driven_lif(du, seed, n=300, T=30000, dv=0.01):
     ext = we * rng.poisson(ke * nu_in, (T, n)) + wi * rng.poisson(ki * nu_in, (T, n))
     tr = le.simulate_float(le.FloatLIF(n, du, dv, 1.0, bias), None, T, a_in=ext, record=("s",))
     th = mf.lava_lif_theory(du=du, dv=dv, vth=1.0)
-    J = np.array([we, wi]) / du
-    mu = th["tau_m"] * (ke * J[0] * nu_in + ki * J[1] * nu_in + bias)
+    J = th["drive_gain"] * np.array([we, wi]) / du
+    mu = th["tau_m"] * (ke * J[0] * nu_in + ki * J[1] * nu_in + th["drive_gain"] * bias)
     sigma = np.sqrt(th["tau_m"] * (ke * J[0] ** 2 + ki * J[1] ** 2) * nu_in)
     pred = mf.siegert_rate(mu, sigma, tau_m=th["tau_m"], tau_r=0.0, v_th=1.0, v_reset=0.0,
                            tau_s=th["tau_s"])
     return tr.s[2000:].mean(), pred
 
 
-def test_single_lif_rate_prediction_du_02():
-    sim, pred = poisson_driven_lif(0.2, seed=1)
+@pytest.mark.parametrize("du, seed", [(0.2, 1), (0.07, 2)])
+def test_single_lif_rate_prediction(du, seed):
+    """Issue target: within 5%. Measured (seeds 1, 2): du = 0.2 -1.5%; du = 0.07 -4.6%
+    (sqrt(tau_s/tau_m) = 0.37, mean-driven: the first-order Fourcaud-Brunel shift is at
+    the edge of its range; Gaussian input instead of Poisson gives the same numbers, so
+    it is not shot noise)."""
+    sim, pred = poisson_driven_lif(du, seed=seed)
     assert pred == pytest.approx(sim, rel=0.05)
-
-
-def test_single_lif_rate_prediction_du_007_documents_the_gap():
-    # sqrt(tau_s / tau_m) = 0.37 here: the first-order Fourcaud-Brunel shift
-    # underestimates by ~5%; the issue asks for 5% -- not met yet (see issue notes).
-    sim, pred = poisson_driven_lif(0.07, seed=2)
-    assert -0.08 < pred / sim - 1 < 0.0
 
 
 def test_predicts_the_rate_of_a_whole_ei_lif_network():
@@ -168,3 +186,133 @@ def test_predict_ei_rates_reports_runaway_excitation():
     with np.errstate(over="ignore", invalid="ignore"), \
             pytest.raises(RuntimeError, match=r"no self-consistent rates, max \|Phi\(nu\) - nu\| = "):
         mf.predict_ei_rates(**runaway)
+
+
+# --- transfer function (Schuecker et al. 2015) and low-pass fit (Senk et al. 2020) ---------
+
+TF_NEURON = dict(tau_m=0.01, tau_s=0.0005, tau_r=0.0, v_th=0.015, v_reset=0.0)
+
+
+@pytest.mark.parametrize("method", ["shift", "taylor"])
+def test_transfer_function_matches_nnmt_without_refractoriness(method):
+    """NNMT evaluates Psi with mpmath's parabolic cylinder function U(a, x) at complex a;
+    we integrate its ODE. Same answer from the fluctuation- to the mean-driven regime and
+    up to omega tau_m = 63."""
+    rng = np.random.default_rng(3)
+    mu = rng.uniform(-0.005, 0.025, 8)
+    sigma = rng.uniform(0.002, 0.012, 8)
+    omega = 2 * np.pi * np.array([0.0, 0.3, 3.0, 30.0, 300.0, 1000.0])
+    mine = mf.transfer_function(mu, sigma, omega, **TF_NEURON, method=method)
+    fn = nnmt_exp._transfer_function_shift if method == "shift" else nnmt_exp._transfer_function_taylor
+    with np.errstate(all="ignore"):
+        peer = fn(mu, sigma, TF_NEURON["tau_m"], TF_NEURON["tau_s"], 0.0, TF_NEURON["v_th"],
+                  TF_NEURON["v_reset"], omega)
+    assert mine.shape == (6, 8)
+    np.testing.assert_allclose(mine, peer, rtol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["shift", "taylor"])
+@pytest.mark.parametrize("tau_r", [0.0, 0.002])
+def test_transfer_function_tends_to_the_derivative_of_the_rate(method, tau_r):
+    """omega -> 0 gives d nu / d mu of siegert_rate (central difference), with or without
+    a refractory period; negative omega gives the complex conjugate."""
+    p = dict(TF_NEURON, tau_r=tau_r)
+    mu, sigma = np.array([0.008, 0.014, 0.02]), np.array([0.004, 0.003, 0.006])
+    H = mf.transfer_function(mu, sigma, [0.0, 1e-4, -30.0, 30.0], **p, method=method)
+    h = 1e-8
+    fd = (mf.siegert_rate(mu + h, sigma, **p, method=method)
+          - mf.siegert_rate(mu - h, sigma, **p, method=method)) / (2 * h)
+    np.testing.assert_allclose(H[0].real, fd, rtol=1e-6)
+    np.testing.assert_allclose(H[1], H[0], rtol=1e-5)
+    np.testing.assert_allclose(H[2], np.conj(H[3]), rtol=1e-14)
+
+
+def test_transfer_function_is_stable_at_high_frequency_and_far_from_threshold():
+    """Lava step units (tau_m ~ 100 steps) up to the Nyquist frequency: finite, decaying
+    like 1/sqrt(omega) in the white-noise limit (Brunel et al. 2001) and 0 where the
+    rate underflows."""
+    p = dict(tau_m=99.5, tau_s=0.0, tau_r=0.0, v_th=1.0, v_reset=0.0)
+    omega = np.array([0.5, 1.0, 2.0, np.pi])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        H = mf.transfer_function(np.array([0.9, -50.0]), np.array([0.2, 0.2]), omega, **p)
+    assert np.all(np.isfinite(H)) and np.all(H[:, 1] == 0)
+    ratio = np.abs(H[1:, 0]) / np.abs(H[:-1, 0])
+    np.testing.assert_allclose(ratio, np.sqrt(omega[:-1] / omega[1:]), rtol=0.05)
+
+
+def _simulated_response(f, tau_r, seed, n=1000, dt=2e-5, periods=8, eps=0.0008):
+    """Complex response of the simulated population rate at omega = 2 pi f per unit eps
+    (mean input mu + eps cos(omega t)), after 0.1 s of settling."""
+    omega = 2 * np.pi * f
+    settle = 0.1
+    rate = mf.simulate_diffusion_lif(0.012, 0.004, tau_m=0.01, tau_r=tau_r, v_th=0.015, v_reset=0.0, n=n,
+                                     duration=settle + periods / f, dt=dt, eps=eps, omega=omega,
+                                     rng=np.random.default_rng(seed))
+    t = np.arange(rate.size) * dt
+    keep = t >= settle
+    return 2 * np.mean(rate[keep] * np.exp(-1j * omega * t[keep])) / eps
+
+
+def test_transfer_function_with_refractory_period_matches_simulation():
+    """tau_r = 4 ms, nu ~ 21 Hz (nu tau_r = 0.08): the reset terms need the delay factor
+    exp(-i omega tau_r). Measured response of 1000 simulated neurons at 3 Hz: within 5% of
+    transfer_function; the formula without the factor (Schuecker et al. 2015 / NNMT, which
+    assume tau_r = 0) is 9-10% too high there (0.5% seed-to-seed spread). (Full table: benchmarks/bench_meanfield.py.)"""
+    p = dict(tau_m=0.01, tau_s=0.0, tau_r=0.004, v_th=0.015, v_reset=0.0)
+    f = 3.0
+    H_sim = _simulated_response(f, p["tau_r"], seed=5)
+    H = mf.transfer_function(0.012, 0.004, [2 * np.pi * f], **p)[0]
+    with np.errstate(all="ignore"):
+        H_nnmt = nnmt_exp._transfer_function_shift(np.array([0.012]), np.array([0.004]), 0.01, 1e-14, 0.004,
+                                                   0.015, 0.0, np.array([2 * np.pi * f]),
+                                                   synaptic_filter=False)[0, 0]
+    assert abs(H_sim) == pytest.approx(abs(H), rel=0.05)
+    assert abs(H_nnmt) / abs(H_sim) > 1.07
+
+
+def test_low_pass_fit_recovers_a_low_pass_and_matches_nnmt():
+    omega = 2 * np.pi * np.linspace(1, 300, 60)
+    exact = np.stack([5.0 / (1 + 1j * omega * 0.004), 2.0 / (1 + 1j * omega * 0.02)], axis=1)
+    fit = mf.fit_transfer_function(exact, omega)
+    np.testing.assert_allclose(fit.tau_rate, [0.004, 0.02], rtol=1e-8)
+    np.testing.assert_allclose(fit.h0, [5.0, 2.0], rtol=1e-8)
+    assert np.all(fit.rel_rms < 1e-8)
+    np.testing.assert_allclose(fit(omega), exact, rtol=1e-8)
+    # the LIF transfer function of two populations (Senk et al. 2020, Sec. F), vs NNMT's fit
+    from nnmt.lif._general import _fit_transfer_function as nnmt_fit
+    H = mf.transfer_function(np.array([0.01, 0.016]), np.array([0.005, 0.004]), omega, **TF_NEURON)
+    J, K = np.array([[1e-4, -5e-4], [1e-4, -5e-4]]), np.array([[800.0, 200.0], [800.0, 200.0]])
+    fit = mf.fit_transfer_function(H, omega, tau_m=0.01, J=J, K=K)
+    _, tau_peer, h0_peer, _ = nnmt_fit(H, omega)
+    np.testing.assert_allclose(fit.tau_rate, np.abs(tau_peer), rtol=1e-5)
+    np.testing.assert_allclose(fit.h0, h0_peer, rtol=1e-5)
+    np.testing.assert_allclose(fit.W_rate, fit.h0[:, None] * 0.01 * J * K)
+    assert np.all(fit.tau_rate > 0) and np.all(fit.rel_rms < 0.3)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: mf.transfer_function(0.01, 0.0, [1.0], **TF_NEURON), r"sigma = 0.0 is out of range"),
+    (lambda: mf.transfer_function(0.01, 0.004, [np.nan], **TF_NEURON), r"omega must be finite"),
+    (lambda: mf.transfer_function(0.01, 0.004, [1.0], **TF_NEURON, method="exact"), r"method='exact'"),
+    (lambda: mf.transfer_function(np.zeros(3), np.ones(2), [1.0], **TF_NEURON), r"shapes do not broadcast"),
+    (lambda: mf.fit_transfer_function(np.ones((2, 1)), [1.0, 2.0]), r"at least 3 frequencies"),
+    (lambda: mf.fit_transfer_function(np.ones((3, 2)), [1.0, 2.0, 3.0], J=np.ones((2, 2))), r"needs all of"),
+])
+def test_transfer_function_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_diffusion_lif_simulation_rate_and_bad_input():
+    """The reference simulator itself: stationary rate within 4% of the Siegert rate
+    (Euler at dt = tau_m/500 loses ~2%), reproducible from its Generator."""
+    p = dict(tau_m=0.01, tau_r=0.002, v_th=0.015, v_reset=0.0)
+    run = lambda seed: mf.simulate_diffusion_lif(0.012, 0.004, **p, n=400, duration=1.0, dt=2e-5,
+                                                 rng=np.random.default_rng(seed))
+    a, b = run(1), run(1)
+    np.testing.assert_array_equal(a, b)
+    assert a[5000:].mean() == pytest.approx(mf.siegert_rate(0.012, 0.004, **p), rel=0.04)
+    with pytest.raises(TypeError, match="numpy.random.Generator"):
+        mf.simulate_diffusion_lif(0.012, 0.004, **p, n=10, duration=0.01, dt=1e-4, rng=1)
+    with pytest.raises(ValueError, match=r"dt = 0.01 is out of range"):
+        mf.simulate_diffusion_lif(0.012, 0.004, **p, n=10, duration=0.1, dt=0.01, rng=np.random.default_rng(0))

@@ -72,3 +72,20 @@ def test_fidelity_figure_shows_every_realization_and_the_ensemble_change():
     assert np.array_equal(scatter.get_xdata(), rf) and np.array_equal(scatter.get_ydata(), rx)
     assert f"{fid.rate_change[0]:+.1%}" in fig.axes[0].get_title()
     plt.close("all")
+
+
+def test_transfer_function_bode_plot_draws_amplitude_phase_and_fit(tmp_path):
+    from lava_eirate import meanfield as mf
+    omega = 2 * np.pi * np.logspace(0, 2.5, 30)
+    H = mf.transfer_function(np.array([0.01, 0.016]), np.array([0.005, 0.004]), omega, tau_m=0.01,
+                             tau_s=0.0005, tau_r=0.0, v_th=0.015, v_reset=0.0)
+    fit = mf.fit_transfer_function(H, omega)
+    fig = plot.transfer_function(omega, H, fit=fit, labels=["E", "I"], path=tmp_path / "tf.png")
+    amp, phase = fig.axes
+    assert len(amp.lines) == 4 and len(phase.lines) == 4
+    np.testing.assert_allclose(amp.lines[0].get_ydata(), np.abs(H[:, 0]))
+    np.testing.assert_allclose(phase.lines[2].get_ydata(), np.angle(H[:, 1]))
+    np.testing.assert_allclose(amp.lines[3].get_ydata(), np.abs(fit(omega)[:, 1]))
+    assert amp.lines[1].get_label().startswith("low-pass fit, tau = ")
+    assert (tmp_path / "tf.png").stat().st_size > 10_000
+    plt.close("all")

@@ -153,7 +153,7 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
     bias = 5 * vth * dv * np.array([b_e, b_i]) / b_max
     target = float(np.mean(w[:, :n_e]))
     theory = mf.lava_lif_theory(du=du, dv=dv, vth=vth)
-    tau_m, tau_s = theory["tau_m"], theory["tau_s"]
+    tau_m, tau_s, gain = theory["tau_m"], theory["tau_s"], theory["drive_gain"]
     K, Jm, J2 = mf.ei_couplings(w, n_e, n_i)
 
     last = {"nu": np.zeros(2)}
@@ -162,8 +162,9 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
         return res <= 1e-5 * max(np.max(nu), 1e-12)
 
     def working_point(scale):
-        # LIF weight w_lif = scale * w_rate * du (target du): voltage jump J = scale * w_rate
-        inputs = mf._population_inputs(K * scale * Jm, K * scale ** 2 * J2, bias, 0.0, tau_m)
+        # LIF weight w_lif = scale * w_rate * du (target du): voltage jump J = gain * scale * w_rate
+        g = gain[:, None]
+        inputs = mf._population_inputs(K * g * scale * Jm, K * (g * scale) ** 2 * J2, gain * bias, 0.0, tau_m)
 
         def phi(x):
             return S._firing_rates(*inputs(x), tau_m, 0.0, vth, 0.0, tau_s, "shift")
@@ -175,7 +176,7 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
         mu, sigma = inputs(nu)
         sigma = np.maximum(sigma, 1e-150)
         alpha, beta = S._rate_response_coefficients(mu, sigma, tau_m, tau_s, 0.0, vth, 0.0)
-        J_e = scale * Jm[0, 0]
+        J_e = gain[0] * scale * Jm[0, 0]
         mismatch = float(alpha[0] * J_e + beta[0] * J_e ** 2 - target)
         return nu, mu, sigma, alpha, beta, res, mismatch
 
@@ -199,8 +200,8 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
                       f"{target:.4g}); using scale 1 (see .diagnostics)", RuntimeWarning, stacklevel=3)
     nu, mu, sigma, alpha, beta, res, residual = working_point(scale)
     w_out = scale * w.copy()
-    w_out[:, :n_e] *= du[0]
-    w_out[:, n_e:] *= du[1]
+    w_out[:n_e] *= du[0]          # J = w / du of the target (rows), as in lava_lif_theory
+    w_out[n_e:] *= du[1]
     out = dict(shape_exc=n_e, vth_exc=vth, du_exc=float(du[0]), dv_exc=float(dv[0]),
                bias_mant_exc=float(bias[0]), shape_inh=n_i, vth_inh=vth, du_inh=float(du[1]),
                dv_inh=float(dv[1]), bias_mant_inh=float(bias[1]), weights=w_out)

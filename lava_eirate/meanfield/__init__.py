@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import dataclass
+
 from . import _siegert as S
+from . import _transfer as T
 from ._siegert import ALPHA_FB
 
 __all__ = ["siegert_rate", "mean_input", "std_input", "firing_rates",
-           "rate_response_coefficients", "cv_isi", "lava_lif_theory", "predict_ei_rates",
-           "ALPHA_FB"]
+           "rate_response_coefficients", "transfer_function", "fit_transfer_function",
+           "LowPassFit", "simulate_diffusion_lif", "cv_isi", "lava_lif_theory", "predict_ei_rates", "ALPHA_FB"]
 
 
 def _arr(name, x, lo=-np.inf, hi=np.inf, lo_open=False):
@@ -238,6 +241,114 @@ def rate_response_coefficients(mu, sigma, *, tau_m, tau_s, tau_r, v_th, v_reset)
     return S._rate_response_coefficients(mu, sigma, tau_m, tau_s, tau_r, v_th, v_reset)
 
 
+def transfer_function(mu, sigma, omega, *, tau_m, tau_s, tau_r, v_th, v_reset, method="shift",
+                      synaptic_filter=True):
+    """Linear rate response of LIF neurons to a sinusoidal modulation of the mean input,
+    d nu(omega) / d mu(omega), at angular frequencies ``omega`` (rad per time unit):
+    complex array of shape ``omega.shape + broadcast(mu, sigma, ...).shape``.
+
+    Schuecker et al. (2015): ``method="shift"`` (Eq. 30, Fourcaud-Brunel shifted threshold
+    and reset) or ``"taylor"`` (Eq. 29, first order in sqrt(tau_s/tau_m)); ``tau_s = 0`` is
+    the white-noise response (Brunel & Hakim 1999). At omega = 0 it is d nu/d mu of
+    :func:`siegert_rate` with the same method. ``synaptic_filter`` adds the factor
+    1/(1 + i omega tau_s) (modulation of the synaptic input rather than of the filtered
+    current). Negative omega gives the complex conjugate. The parabolic cylinder functions
+    are evaluated by integrating their ODE (see ``_kernels``): no cancellation at large
+    omega tau_m, no series in complex order.
+    """
+    if method not in ("shift", "taylor"):
+        raise ValueError(f"method={method!r}; legal values: 'shift', 'taylor'")
+    tau_m, tau_r, v_th, v_reset, tau_s = _neuron_args(tau_m, tau_r, v_th, v_reset, tau_s)
+    mu = _arr("mu", mu)
+    sigma = _arr("sigma", sigma, 0.0, lo_open=True)
+    omega = _arr("omega", omega)
+    _broadcast(mu=mu, sigma=sigma, tau_m=tau_m, tau_r=tau_r, v_th=v_th, v_reset=v_reset, tau_s=tau_s)
+    return T._transfer_function(mu, sigma, omega, tau_m, tau_s, tau_r, v_th, v_reset, method,
+                                synaptic_filter)
+
+
+@dataclass(frozen=True)
+class LowPassFit:
+    """Low-pass rate model fitted to LIF transfer functions (Senk et al. 2020, Sec. F):
+    per population, H(omega) ~ h0 / (1 + i omega tau_rate).
+
+    ``W_rate[a, b] = h0[a] tau_m[a] J[a, b] K[a, b]``: the dimensionless weights of the
+    matching rate model (None when J and K were not given); ``fit_error``: combined
+    relative standard error of (tau_rate, h0); ``rel_rms``: RMS of |H_fit - H| / |H| over
+    the fitted frequencies, phase included."""
+    tau_rate: np.ndarray
+    h0: np.ndarray
+    fit_error: np.ndarray
+    rel_rms: np.ndarray
+    W_rate: np.ndarray | None = None
+
+    def __call__(self, omega):
+        """The fitted transfer function at ``omega``: (len(omega), P) complex."""
+        return T._low_pass(np.asarray(omega, float)[:, None], self.tau_rate, self.h0)
+
+
+def fit_transfer_function(H, omega, *, tau_m=None, J=None, K=None) -> LowPassFit:
+    """Fit a first-order low-pass h0 / (1 + i omega tau) to the magnitude of each column
+    of ``H`` (n_omega, P), e.g. from :func:`transfer_function` (Senk et al. 2020, Sec. F).
+    With ``tau_m``, ``J`` and ``K`` (P, P) the rate model's weight matrix is returned too.
+    """
+    omega = _arr("omega", omega)
+    H = np.asarray(H, complex)
+    if H.ndim == 1:
+        H = H[:, None]
+    if H.ndim != 2 or H.shape[0] != omega.size:
+        raise ValueError(f"H must be (len(omega), P) = ({omega.size}, P); got {H.shape}")
+    if omega.size < 3:
+        raise ValueError(f"need at least 3 frequencies for a 2-parameter fit; got {omega.size}")
+    if not np.all(np.isfinite(H)) or np.any(H == 0):
+        raise ValueError("H must be finite and nonzero at every frequency")
+    tau, h0, err, rms = T._fit_low_pass(H, omega)
+    W = None
+    if J is not None or K is not None or tau_m is not None:
+        if J is None or K is None or tau_m is None:
+            raise ValueError("W_rate needs all of tau_m, J and K")
+        J, K = np.atleast_2d(_arr("J", J)), np.atleast_2d(_arr("K", K, 0.0))
+        tau_m = _arr("tau_m", tau_m, 0.0, lo_open=True)
+        if J.shape != (h0.size, h0.size) or K.shape != J.shape:
+            raise ValueError(f"J and K must be ({h0.size}, {h0.size}); got {J.shape}, {K.shape}")
+        W = (h0 * np.broadcast_to(tau_m, h0.shape))[:, None] * J * K
+    return LowPassFit(tau, h0, err, rms, W)
+
+
+def simulate_diffusion_lif(mu, sigma, *, tau_m, tau_r, v_th, v_reset, n, duration, dt, rng,
+                           eps=0.0, omega=0.0, chunk=2000, progress=None):
+    """Population rate of ``n`` LIF neurons under the diffusion approximation the theory
+    assumes (white noise, Euler-Maruyama with step ``dt``): the reference against which
+    :func:`siegert_rate` and :func:`transfer_function` are checked. The mean input may be
+    modulated, mu + eps cos(omega t). Start: V ~ U[v_reset, v_th). Noise from ``rng``
+    (numpy Generator), drawn ``chunk`` steps at a time. Returns the rate per step
+    (spikes / (n dt)), one value per step. The Euler scheme misses crossings between
+    steps: rates come out low by O(sqrt(dt / tau_m)) (a few % at dt = tau_m / 500).
+    """
+    from ._kernels import euler_lif_chunk
+    from .._progress import Progress
+
+    tau_m, tau_r, v_th, v_reset, _ = _neuron_args(tau_m, tau_r, v_th, v_reset)
+    sigma = float(_arr("sigma", sigma, 0.0))
+    mu, eps, omega = float(_arr("mu", mu)), float(_arr("eps", eps)), float(_arr("omega", omega))
+    dt = float(_arr("dt", dt, 0.0, float(tau_m) / 10, lo_open=True))
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    n, steps = int(n), int(round(float(duration) / dt))
+    if n < 1 or steps < 1:
+        raise ValueError(f"need n >= 1 and duration >= dt; got n={n}, duration={duration}, dt={dt}")
+    v = rng.uniform(float(v_reset), float(v_th), n)
+    ref = np.zeros(n)
+    counts = np.zeros(steps)
+    with Progress(steps, "diffusion LIF", enabled=progress) as bar:
+        for t0 in range(0, steps, chunk):
+            k = min(chunk, steps - t0)
+            euler_lif_chunk(v, ref, rng.standard_normal((k, n)), t0, dt, float(tau_m), float(tau_r),
+                            float(v_th), float(v_reset), mu, sigma, eps, omega, counts[t0:t0 + k])
+            bar.update(k)
+    return counts / (n * dt)
+
+
 def cv_isi(mu, sigma, *, tau_m, tau_r, v_th, v_reset):
     """Coefficient of variation of the inter-spike intervals (Brunel 2000, Eq. A.23)."""
     tau_m, tau_r, v_th, v_reset, _ = _neuron_args(tau_m, tau_r, v_th, v_reset)
@@ -252,9 +363,13 @@ def lava_lif_theory(*, du, dv, vth):
     give ``tau_m = -1/log(1 - dv)`` and ``tau_s = -1/log(1 - du)`` steps (``tau_s = 0``
     when du = 1), ``v_th = vth``, ``v_reset = 0``, ``tau_r = 0``.
 
-    A spike through weight ``w`` adds ``w`` to u, which feeds v a total of ``w / du``:
-    the equivalent voltage jump is ``J = w / du``; a bias b adds ``b`` to v each step,
-    i.e. ``tau_m * b`` to the mean input. Rates are in spikes per step.
+    A spike through weight ``w`` adds ``w`` to u, which feeds v a total of ``w / du``;
+    a bias b adds ``b`` to v each step. The discrete membrane passes a constant drive d
+    per step to a stationary v = d / dv, where the continuous one reaches tau_m d: inputs
+    are scaled by ``drive_gain = 1 / (dv tau_m)`` (1.005 at dv = 0.01; it moves predicted
+    rates by ~1% in the mean-driven regime), so the equivalent voltage jump is
+    ``J = drive_gain * w / du`` and the bias adds ``tau_m * drive_gain * b`` to the mean
+    input. Rates are in spikes per step.
     """
     du = _arr("du", du, 0.0, 1.0, lo_open=True)
     dv = _arr("dv", dv, 0.0, 1.0, lo_open=True)
@@ -264,7 +379,7 @@ def lava_lif_theory(*, du, dv, vth):
     if np.any(tau_m <= 0):
         raise ValueError("dv = 1 leaves no membrane memory (tau_m = 0); the diffusion theory needs dv < 1")
     return dict(tau_m=tau_m, tau_s=tau_s, tau_r=0.0, v_th=_arr("vth", vth, 0.0, lo_open=True),
-                v_reset=0.0)
+                v_reset=0.0, drive_gain=1.0 / (dv * tau_m))
 
 
 def ei_couplings(weights, n_exc: int, n_inh: int):
@@ -299,11 +414,11 @@ def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, 
     vth = np.array([np.mean(vth_exc), np.mean(vth_inh)], float)
     bias = np.array([np.mean(bias_mant_exc), np.mean(bias_mant_inh)], float)
     K, Jm, J2 = ei_couplings(w, n_e, n_i)
-    J = Jm / du[:, None]
-    J2 = J2 / du[:, None] ** 2
     theory = lava_lif_theory(du=du, dv=dv, vth=vth)
-    tau_m = theory["tau_m"]
-    inputs = _population_inputs(K * J, K * J2, bias, 0.0, tau_m)   # sigma from E[J^2]
+    tau_m, gain = theory["tau_m"], theory["drive_gain"]
+    J = gain[:, None] * Jm / du[:, None]
+    J2 = (gain[:, None] / du[:, None]) ** 2 * J2
+    inputs = _population_inputs(K * J, K * J2, gain * bias, 0.0, tau_m)   # sigma from E[J^2]
 
     def phi(nu):
         return S._firing_rates(*inputs(nu), tau_m, 0.0, vth, 0.0, theory["tau_s"], "shift")
