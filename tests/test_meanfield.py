@@ -295,6 +295,7 @@ def test_low_pass_fit_recovers_a_low_pass_and_matches_nnmt():
     (lambda: mf.transfer_function(0.01, 0.004, [np.nan], **TF_NEURON), r"omega must be finite"),
     (lambda: mf.transfer_function(0.01, 0.004, [1.0], **TF_NEURON, method="exact"), r"method='exact'"),
     (lambda: mf.transfer_function(np.zeros(3), np.ones(2), [1.0], **TF_NEURON), r"shapes do not broadcast"),
+    (lambda: mf.transfer_function(0.03, 1e-6, [1.0], **TF_NEURON), r"sigma = 1e-06 at mu = 0.03 .* supported up to 1414 sigma"),
     (lambda: mf.fit_transfer_function(np.ones((2, 1)), [1.0, 2.0]), r"at least 3 frequencies"),
     (lambda: mf.fit_transfer_function(np.ones((3, 2)), [1.0, 2.0, 3.0], J=np.ones((2, 2))), r"needs all of"),
 ])

@@ -254,7 +254,9 @@ def transfer_function(mu, sigma, omega, *, tau_m, tau_s, tau_r, v_th, v_reset, m
     1/(1 + i omega tau_s) (modulation of the synaptic input rather than of the filtered
     current). Negative omega gives the complex conjugate. The parabolic cylinder functions
     are evaluated by integrating their ODE (see ``_kernels``): no cancellation at large
-    omega tau_m, no series in complex order.
+    omega tau_m, no series in complex order. Their cost grows with (|v_reset - mu| /
+    sigma)^2: beyond 1414 sigma (near-deterministic firing) a ValueError says so rather
+    than running for minutes.
     """
     if method not in ("shift", "taylor"):
         raise ValueError(f"method={method!r}; legal values: 'shift', 'taylor'")

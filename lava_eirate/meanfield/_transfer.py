@@ -13,6 +13,9 @@ from . import _siegert as S
 from ._kernels import psi_log_derivatives
 
 _SQRT2 = float(np.sqrt(2.0))
+#: largest |x| = sqrt(2) |v_reset - mu| / sigma integrated over (cost ~ x^2: ~0.1 s per
+#: frequency at the limit)
+X_REACH = 2000.0
 
 
 def _dnu_dmu(y_th, y_r, nu, sigma, tau_m):
@@ -82,6 +85,13 @@ def _transfer_function(mu, sigma, omega, tau_m, tau_s, tau_r, v_th, v_reset, met
         out[zero] = _dnu_dmu_taylor(y_th, y_r, nu0, sigma, tau_m, k)
 
     wi, pi = np.nonzero(~zero[:, None] & (nu0 > 0)[None, :])
+    far = np.flatnonzero((nu0 > 0) & (_SQRT2 * y_r < -X_REACH))
+    if wi.size and far.size:
+        j = far[0]
+        raise ValueError(f"transfer_function: sigma = {sigma[j]:.4g} at mu = {mu[j]:.4g} puts the reset "
+                         f"{abs(y_r[j]):.4g} sigma from the mean input; supported up to "
+                         f"{X_REACH / _SQRT2:.0f} sigma (the cost grows with its square). In this "
+                         f"near-deterministic regime raise sigma or use the zero-frequency response.")
     if wi.size:
         wabs = np.abs(w[wi, 0])
         x_t, x_r = _SQRT2 * y_th[pi], _SQRT2 * y_r[pi]
