@@ -27,6 +27,14 @@ def as_count(name: str, value, lo: int = 1) -> int:
     return value
 
 
+def generator(rng, name: str = "rng") -> np.random.Generator:
+    """``rng`` itself when it is a numpy Generator (every random draw goes through one)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)), "
+                        f"got {type(rng).__name__}")
+    return rng
+
+
 def _numeric_array(name: str, value) -> np.ndarray:
     try:
         arr = np.asarray(value)

@@ -263,9 +263,8 @@ def simulate(model: _Model, weights, num_steps: int, rng: np.random.Generator, *
     n, indptr, post, w = _weights(weights)
     num_steps = V.as_count("num_steps", num_steps)
     chunk = V.as_count("chunk", chunk)
-    if model._spiking != _S_DETERMINISTIC and not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
+    if model._spiking != _S_DETERMINISTIC:
+        V.generator(rng)
     b = V.full(V.float_param("b", model.b, n=n), n, np.float64)
     stim = np.zeros((0, n))
     if stimulus is not None:

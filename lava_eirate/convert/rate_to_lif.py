@@ -163,8 +163,8 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
 
     def working_point(scale):
         # LIF weight w_lif = scale * w_rate * du (target du): voltage jump J = gain * scale * w_rate
-        g = gain[:, None]
-        inputs = mf._population_inputs(K * g * scale * Jm, K * (g * scale) ** 2 * J2, gain * bias, 0.0, tau_m)
+        jump = gain[:, None] * scale       # per target row
+        inputs = mf._population_inputs(K * jump * Jm, K * jump ** 2 * J2, gain * bias, 0.0, tau_m)
 
         def phi(x):
             return S._firing_rates(*inputs(x), tau_m, 0.0, vth, 0.0, tau_s, "shift")

@@ -11,6 +11,7 @@ import numpy as np
 
 from dataclasses import dataclass
 
+from .. import _validate as V
 from . import _siegert as S
 from . import _transfer as T
 from ._siegert import ALPHA_FB
@@ -334,11 +335,11 @@ def simulate_diffusion_lif(mu, sigma, *, tau_m, tau_r, v_th, v_reset, n, duratio
     sigma = float(_arr("sigma", sigma, 0.0))
     mu, eps, omega = float(_arr("mu", mu)), float(_arr("eps", eps)), float(_arr("omega", omega))
     dt = float(_arr("dt", dt, 0.0, float(tau_m) / 10, lo_open=True))
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    n, steps = int(n), int(round(float(duration) / dt))
-    if n < 1 or steps < 1:
-        raise ValueError(f"need n >= 1 and duration >= dt; got n={n}, duration={duration}, dt={dt}")
+    V.generator(rng)
+    n = V.as_count("n", n)
+    steps = int(round(float(duration) / dt))
+    if steps < 1:
+        raise ValueError(f"duration = {duration} is shorter than dt = {dt}")
     v = rng.uniform(float(v_reset), float(v_th), n)
     ref = np.zeros(n)
     counts = np.zeros(steps)

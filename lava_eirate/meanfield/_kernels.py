@@ -55,22 +55,21 @@ def _riccati_segment(x, x_end, r, s):
     while x < x_end:
         if x + h > x_end:
             h = x_end - x
-        k2 = _f(x + c2 * h, r + h * (0.2 * k1), s)
-        k3 = _f(x + c3 * h, r + h * (3.0 / 40.0 * k1 + 9.0 / 40.0 * k2), s)
-        k4 = _f(x + c4 * h, r + h * (44.0 / 45.0 * k1 - 56.0 / 15.0 * k2 + 32.0 / 9.0 * k3), s)
-        k5 = _f(x + c5 * h, r + h * (19372.0 / 6561.0 * k1 - 25360.0 / 2187.0 * k2
-                                      + 64448.0 / 6561.0 * k3 - 212.0 / 729.0 * k4), s)
-        k6 = _f(x + h, r + h * (9017.0 / 3168.0 * k1 - 355.0 / 33.0 * k2 + 46732.0 / 5247.0 * k3
-                                + 49.0 / 176.0 * k4 - 5103.0 / 18656.0 * k5), s)
-        r_new = r + h * (b1 * k1 + b3 * k3 + b4 * k4 + b5 * k5 + b6 * k6)
-        k7 = _f(x + h, r_new, s)
-        # L' = r: the same stages applied to r's stage values
+        # stage values of r (L' = r uses the same ones)
+        r2 = r + h * (0.2 * k1)
+        k2 = _f(x + c2 * h, r2, s)
         r3 = r + h * (3.0 / 40.0 * k1 + 9.0 / 40.0 * k2)
+        k3 = _f(x + c3 * h, r3, s)
         r4 = r + h * (44.0 / 45.0 * k1 - 56.0 / 15.0 * k2 + 32.0 / 9.0 * k3)
+        k4 = _f(x + c4 * h, r4, s)
         r5 = r + h * (19372.0 / 6561.0 * k1 - 25360.0 / 2187.0 * k2 + 64448.0 / 6561.0 * k3
                       - 212.0 / 729.0 * k4)
+        k5 = _f(x + c5 * h, r5, s)
         r6 = r + h * (9017.0 / 3168.0 * k1 - 355.0 / 33.0 * k2 + 46732.0 / 5247.0 * k3
                       + 49.0 / 176.0 * k4 - 5103.0 / 18656.0 * k5)
+        k6 = _f(x + h, r6, s)
+        r_new = r + h * (b1 * k1 + b3 * k3 + b4 * k4 + b5 * k5 + b6 * k6)
+        k7 = _f(x + h, r_new, s)
         dL = h * (b1 * r + b3 * r3 + b4 * r4 + b5 * r5 + b6 * r6)
         err_r = h * (e1 * k1 + e3 * k3 + e4 * k4 + e5 * k5 + e6 * k6 + e7 * k7)
         err_L = h * (e1 * r + e3 * r3 + e4 * r4 + e5 * r5 + e6 * r6 + e7 * r_new)

@@ -98,6 +98,16 @@ def _log_f(y):
                     np.log(erfcx(-np.minimum(y, 0.0))))
 
 
+def _nu2_f(y_th, y_r, nu):
+    """(nu^2 f(y_th), nu^2 f(y_r)), f(y) = exp(y^2)(1 + erf y), as exp(2 log nu + log f)
+    (no overflow; 0 where nu = 0): the factor of the Taylor rate correction, of d nu/d mu
+    and of the rate response coefficients."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        log_nu2 = 2 * np.log(nu)
+        a, b = np.exp(log_nu2 + _log_f(y_th)), np.exp(log_nu2 + _log_f(y_r))
+    return np.where(nu > 0, a, 0.0), np.where(nu > 0, b, 0.0)
+
+
 def _firing_rates(mu, sigma, tau_m, tau_r, v_th, v_reset, tau_s=0.0, method="shift"):
     """Stationary rate of LIF neurons for mean ``mu`` and std ``sigma`` of the input
     (arrays broadcast). ``tau_s = 0``: Siegert; else the Fourcaud-Brunel "shift" or
@@ -110,12 +120,8 @@ def _firing_rates(mu, sigma, tau_m, tau_r, v_th, v_reset, tau_s=0.0, method="shi
     nu = _siegert_from_bounds(y_th, y_r, tau_m, tau_r)
     if method == "taylor":
         delta = 0.5 * ALPHA_FB * k
-        lf_th, lf_r = _log_f(y_th), _log_f(y_r)
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            log_nu = np.log(nu)
-            corr = np.exp(2 * log_nu + lf_th) - np.exp(2 * log_nu + lf_r)
-        corr = np.where(nu > 0, corr, 0.0)
-        nu = nu - delta * tau_m * _SQRT_PI * corr
+        f_th, f_r = _nu2_f(y_th, y_r, nu)
+        nu = nu - delta * tau_m * _SQRT_PI * (f_th - f_r)
     det = _deterministic_rate(mu, tau_m, tau_r, v_th, v_reset)
     return np.where(sigma > 0, nu, det)
 
@@ -128,17 +134,14 @@ def _rate_response_coefficients(mu, sigma, tau_m, tau_s, tau_r, v_th, v_reset):
         alpha = sqrt(pi) (tau_m nu)^2 / sigma * [f(y_th) - f(y_r)]
         beta  = sqrt(pi) (tau_m nu)^2 / (2 sigma^2) * [f(y_th) y_th - f(y_r) y_r]
 
-    with f(y) = exp(y^2)(1 + erf y), computed as exp(2 log nu + log f) (no overflow).
+    with f(y) = exp(y^2)(1 + erf y) (see :func:`_nu2_f`).
     """
     mu, sigma = np.asarray(mu, float), np.asarray(sigma, float)
     shift = 0.5 * ALPHA_FB * np.sqrt(np.asarray(tau_s, float) / tau_m)
     y_th, y_r = _bounds(mu, sigma, v_th, v_reset, shift)
     nu = _siegert_from_bounds(y_th, y_r, tau_m, tau_r)
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        log_pref = 2 * (np.log(tau_m) + np.log(nu)) + 0.5 * np.log(np.pi)
-        g_th = np.exp(log_pref + _log_f(y_th))
-        g_r = np.exp(log_pref + _log_f(y_r))
-    g_th, g_r = np.where(nu > 0, g_th, 0.0), np.where(nu > 0, g_r, 0.0)
+    f_th, f_r = _nu2_f(y_th, y_r, nu)
+    g_th, g_r = _SQRT_PI * tau_m ** 2 * f_th, _SQRT_PI * tau_m ** 2 * f_r
     alpha = (g_th - g_r) / sigma
     beta = (g_th * y_th - g_r * y_r) / (2 * sigma ** 2)
     return alpha, beta

@@ -20,11 +20,9 @@ X_REACH = 2000.0
 
 def _dnu_dmu(y_th, y_r, nu, sigma, tau_m):
     """d nu / d mu of the Siegert rate at fixed sigma (Brunel & Hakim 1999):
-    sqrt(pi) tau_m nu^2 [f(y_th) - f(y_r)] / sigma, f(y) = exp(y^2)(1 + erf y), in logs."""
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        log_pref = np.log(np.sqrt(np.pi) * tau_m) + 2 * np.log(nu)
-        g = np.exp(log_pref + S._log_f(y_th)) - np.exp(log_pref + S._log_f(y_r))
-    return np.where(nu > 0, g, 0.0) / sigma
+    sqrt(pi) tau_m nu^2 [f(y_th) - f(y_r)] / sigma, f(y) = exp(y^2)(1 + erf y)."""
+    f_th, f_r = S._nu2_f(y_th, y_r, nu)
+    return np.sqrt(np.pi) * tau_m * (f_th - f_r) / sigma
 
 
 def _dnu_dmu_taylor(y_th, y_r, nu0, sigma, tau_m, k):
@@ -32,12 +30,11 @@ def _dnu_dmu_taylor(y_th, y_r, nu0, sigma, tau_m, k):
     nu_T = nu0 - delta tau_m sqrt(pi) nu0^2 [f(y_th) - f(y_r)], delta = ALPHA_FB k / 2
     (Fourcaud & Brunel 2002), differentiated in closed form using f' = 2 y f + 2/sqrt(pi)."""
     delta = 0.5 * S.ALPHA_FB * k
-    d0 = _dnu_dmu(y_th, y_r, nu0, sigma, tau_m)
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        lnu = np.log(nu0)
-        nu_g = np.exp(lnu + S._log_f(y_th)) - np.exp(lnu + S._log_f(y_r))                 # nu0 G
-        nu2_yg = (y_th * np.exp(2 * lnu + S._log_f(y_th)) - y_r * np.exp(2 * lnu + S._log_f(y_r)))
-    nu_g, nu2_yg = np.where(nu0 > 0, nu_g, 0.0), np.where(nu0 > 0, nu2_yg, 0.0)
+    f_th, f_r = S._nu2_f(y_th, y_r, nu0)                     # nu0^2 f(y)
+    d0 = np.sqrt(np.pi) * tau_m * (f_th - f_r) / sigma
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nu_g = np.where(nu0 > 0, (f_th - f_r) / nu0, 0.0)   # nu0 [f(y_th) - f(y_r)]
+    nu2_yg = y_th * f_th - y_r * f_r
     return d0 - delta * tau_m * np.sqrt(np.pi) * (2 * nu_g * d0 - 2 * nu2_yg / sigma)
 
 
@@ -104,8 +101,8 @@ def _transfer_function(mu, sigma, omega, tau_m, tau_s, tau_r, v_th, v_reset, met
         if method == "taylor":
             g_t, g_r = x_t * r_t + s, x_r * r_r + s             # F''/F = x r + s
             frac2 = (g_t + (g_t - c * g_r) * inv) / denom       # same with F''
-            A = S.ALPHA_FB * tau_m[pi] * nu0[pi] * k[pi] / _SQRT2
-            frac = frac + A / tau_m[pi] / nu[pi] * (frac2 - frac ** 2)
+            # A / tau_m with A = ALPHA_FB tau_m nu0 k / sqrt(2) (Schuecker 2014, Eq. 93)
+            frac = frac + S.ALPHA_FB * k[pi] * nu0[pi] / (_SQRT2 * nu[pi]) * (frac2 - frac ** 2)
         h = _SQRT2 / sigma[pi] * nu[pi] / (1.0 + s) * frac
         out[wi, pi] = np.where(w[wi, 0] < 0, np.conj(h), h)
     if synaptic_filter:
