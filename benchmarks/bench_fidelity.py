@@ -22,7 +22,7 @@ from lava_eirate import analysis as A
 from lava_eirate.convert import (convert_rate_to_lif_params, ensemble_fidelity, float_to_fixed,
                                  tutorial_float_to_fixed)
 from lava_eirate.network import tutorial_networks
-from lava_eirate.simulate import simulate_rate
+from lava_eirate.simulators import simulate_rate
 
 from _report import write_json
 

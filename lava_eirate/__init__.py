@@ -6,8 +6,11 @@ Lava itself is imported only by :mod:`lava_eirate.proc` and the reference helper
 :mod:`lava_eirate.lava_ref`, so ``import lava_eirate`` stays fast.
 """
 from .loihi.weights import SignMode
-from .params import EILIFParams, FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
-from .simulate import Trace, simulate_fixed, simulate_float, simulate_rate
+from .params import (EILIFParams, FixedLIF, FixedLIFRefractory, FixedLIFReset, FixedSynapses,
+                     FixedTernaryLIF, FloatLIF, FloatLIFRefractory, FloatLIFReset, FloatSynapses,
+                     FloatTernaryLIF)
+from .simulators import Trace, simulate_fixed, simulate_float, simulate_rate
+from .engine import Network, NetworkState, NetworkTrace, SpikeSource, simulate
 
 __version__ = "0.1.0"
 
@@ -26,6 +29,8 @@ def __getattr__(name):
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'lava_eirate' has no attribute {name!r}")
 
-__all__ = ["SignMode", "EILIFParams", "FixedLIF", "FixedSynapses", "FloatLIF", "FloatSynapses", "Trace",
+__all__ = ["SignMode", "EILIFParams", "FixedLIF", "FixedLIFReset", "FixedTernaryLIF", "FixedLIFRefractory",
+           "FixedSynapses", "FloatLIF", "FloatLIFReset", "FloatTernaryLIF", "FloatLIFRefractory",
+           "FloatSynapses", "Network", "NetworkState", "NetworkTrace", "SpikeSource", "simulate", "Trace",
            "simulate_fixed", "simulate_float", "simulate_rate", "EIRateNetwork", "EILIFNetwork",
            "convert_rate_to_lif_params", "float_to_fixed", "fixed_to_float", "__version__"]

@@ -88,7 +88,7 @@ def cmd_convert(args) -> int:
 
 
 def _simulate(params, steps):
-    from .simulate import simulate_fixed
+    from .simulators import simulate_fixed
     return simulate_fixed(*_fixed_params(params).fixed, steps)
 
 
@@ -119,7 +119,7 @@ def cmd_golden(args) -> int:
 def cmd_verify(args) -> int:
     from . import golden as G
     from .lava_ref import run_eilif_params
-    from .simulate import simulate_fixed
+    from .simulators import simulate_fixed
     p = _fixed_params(load_params(args.params))
     mine = simulate_fixed(*p.fixed, args.steps)
     diff = G.compare(run_eilif_params(p, args.steps), mine)

@@ -18,7 +18,7 @@ from . import analysis as A
 from .convert import convert_rate_to_lif_params, float_to_fixed
 from .network import tutorial_networks
 from .params import EILIFParams
-from .simulate import Trace, simulate_fixed, simulate_float, simulate_rate
+from .simulators import Trace, simulate_fixed, simulate_float, simulate_rate
 
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .simulate import Trace
+from .simulators import Trace
 
 FORMAT_VERSION = 1
 _FIELDS = ("s", "u", "v")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .simulate import Trace
+from .simulators import Trace
 
 
 def _lava_sign_mode(sign_mode):
@@ -114,3 +114,138 @@ def run_eilif_params(params, num_steps: int, *, progress: bool = False) -> Trace
     return run_lif_network(n=params.n, num_steps=num_steps, weights=params.weights,
                            weight_exp=int(params.weight_exp), num_weight_bits=int(params.num_weight_bits),
                            sign_mode=params.sign_mode, progress=progress, **params.lava_arrays("fixed"))
+
+
+def lava_processes(net, init=None):
+    """Lava 0.10's own processes for a :class:`lava_eirate.Network`: ``(pops, conns)``,
+    dicts of Lava processes by population name and by connection index.
+
+    Populations become LIF / LIFReset / TernaryLIF / LIFRefractory (float only: Lava has
+    no fixed refractory model) and RingBuffer; connections Dense / Sparse / DelayDense /
+    DelaySparse (dense or sparse weights as given), with the mantissas lava_eirate holds,
+    its sign mode, weight_exp, num_weight_bits and num_message_bits; a connection without
+    synapses joins the RingBuffer to the population's ``a_in``. ``init``: ``{name: {"u":
+    ..., "v": ...}}``.
+    """
+    from lava.proc.dense.process import DelayDense, Dense
+    from lava.proc.io.source import RingBuffer
+    from lava.proc.lif.process import LIF, LIFRefractory, LIFReset, TernaryLIF
+    from lava.proc.sparse.process import DelaySparse, Sparse
+    from . import params as P
+    from .engine import SpikeSource
+
+    fixed = net.family == "fixed"
+    dtype = np.int64 if fixed else np.float64
+    init = init or {}
+    pops = {}
+    for name, pop in net.populations.items():
+        m = pop.model
+        if isinstance(m, SpikeSource):
+            data = m.as_int32() if fixed else m.as_float64()
+            pops[name] = RingBuffer(data=np.ascontiguousarray(data.T))
+            continue
+        n = m.n
+
+        def vec(x, n=n):
+            return np.array(np.broadcast_to(np.asarray(x, dtype=dtype), (n,)))
+
+        def scalar_or_vec(x):
+            x = np.asarray(x, dtype=dtype)
+            return x.item() if x.ndim == 0 else vec(x)
+
+        start = init.get(name, {})
+        kw = dict(shape=(n,), du=scalar_or_vec(m.du), dv=scalar_or_vec(m.dv),
+                  u=vec(start.get("u", 0)), v=vec(start.get("v", 0)), name=name)
+        if fixed:
+            kw.update(bias_mant=vec(m.bias_mant), bias_exp=vec(m.bias_exp))
+        else:
+            kw.update(bias_mant=vec(m.bias), bias_exp=vec(0))
+        if isinstance(m, (P.FixedTernaryLIF, P.FloatTernaryLIF)):
+            pops[name] = TernaryLIF(vth_hi=scalar_or_vec(m.vth_hi), vth_lo=scalar_or_vec(m.vth_lo), **kw)
+        elif isinstance(m, P.FixedLIFRefractory):
+            raise ValueError(f"population {name!r}: Lava 0.10 has no fixed-point refractory LIF model")
+        elif isinstance(m, P.FloatLIFRefractory):
+            rp = np.asarray(m.refractory_period)
+            if rp.ndim:
+                raise ValueError(f"population {name!r}: Lava's LIFRefractory takes one refractory_period")
+            pops[name] = LIFRefractory(vth=scalar_or_vec(m.vth), refractory_period=int(rp), **kw)
+        elif isinstance(m, (P.FixedLIFReset, P.FloatLIFReset)):
+            pops[name] = LIFReset(vth=scalar_or_vec(m.vth), reset_interval=m.reset_interval,
+                                  reset_offset=m.reset_offset, **kw)
+        else:
+            pops[name] = LIF(vth=scalar_or_vec(m.vth), **kw)
+    conns = {}
+    for c in net.connections:
+        src, dst = pops[c.pre.name], pops[c.post.name]
+        if c.synapses is None:
+            src.s_out.connect(dst.a_in)
+            continue
+        syn = c.synapses
+        if fixed:
+            w = syn.effective_weights(sparse=syn.sparse_input)
+            kw = dict(weight_exp=int(syn.weight_exp), num_weight_bits=int(syn.num_weight_bits),
+                      sign_mode=_lava_sign_mode(syn.sign_mode))
+        else:
+            w = sp.csr_matrix(syn.matrix) if syn.sparse_input else np.asarray(syn.matrix)
+            kw = {}
+        kw["num_message_bits"] = int(syn.num_message_bits)
+        if c.delays is None:
+            proc = (Sparse if syn.sparse_input else Dense)(weights=w, **kw)
+        else:
+            post_i, pre_i = syn.synapse_coords()
+            d = np.zeros(syn.shape, np.int64)
+            d[post_i, pre_i] = c.delays
+            if syn.sparse_input:
+                dsp = sp.csr_matrix(d * (sp.csr_matrix(w).toarray() != 0))
+                dsp = dsp.astype(np.int64)
+                proc = DelaySparse(weights=w, delays=dsp, max_delay=c.max_delay, **kw)
+            else:
+                proc = DelayDense(weights=w, delays=d, max_delay=c.max_delay, **kw)
+        src.s_out.connect(proc.s_in)
+        proc.a_out.connect(dst.a_in)
+        conns[c.index] = proc
+    return pops, conns
+
+
+def run_network(net, num_steps: int, record=None, init=None):
+    """Run a :class:`lava_eirate.Network` through Lava's own processes and runtime
+    (``Loihi2SimCfg(select_tag="fixed_pt")`` or ``"floating_pt"`` by the network's family)
+    and return ``{name: Trace}`` of s, u, v read with one Monitor. ``record`` as in
+    :func:`lava_eirate.simulate` (default: every neuron population, s, u and v)."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava.proc.monitor.process import Monitor
+    from .engine import _record_spec
+
+    spec = _record_spec(record, net)
+    pops, _ = lava_processes(net, init)
+    mons = {}
+    for name, what in spec.items():
+        proc = pops[name]
+        for var in what:
+            mons[name, var] = mon = Monitor()  # a Lava 0.10 Monitor holds one probe
+            mon.probe(proc.s_out if var == "s" else getattr(proc, var), num_steps)
+    fixed = net.family == "fixed"
+    tag = "fixed_pt" if fixed else "floating_pt"
+    first = next(iter(pops.values()))
+    try:
+        first.run(condition=RunSteps(num_steps=num_steps), run_cfg=Loihi2SimCfg(select_tag=tag))
+        data = {}
+        for (name, var), mon in mons.items():
+            key = "s_out" if var == "s" else var
+            data.setdefault(name, {})[key] = mon.get_data()[pops[name].name][key]
+    finally:
+        first.stop()
+    out = {}
+    dt = np.int32 if fixed else np.float64
+    for name, what in spec.items():
+        d = data.get(name, {})
+        s = np.asarray(d["s_out"]) if "s" in what else None
+        if s is not None:
+            ternary = type(pops[name]).__name__ == "TernaryLIF"
+            s = s.astype(np.int8) if ternary else s.astype(bool)
+        out[name] = Trace(s=s, u=np.asarray(d["u"]).astype(dt) if "u" in what else None,
+                          v=np.asarray(d["v"]).astype(dt) if "v" in what else None,
+                          num_steps=num_steps, n=net.populations[name].n, kind="lava-" + tag,
+                          num_spikes=int(np.count_nonzero(s)) if s is not None else 0)
+    return out

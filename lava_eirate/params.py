@@ -11,7 +11,8 @@ import numpy as np
 from . import _validate as V
 from ._sparse import csc_parts, is_sparse
 from .loihi import limits as L
-from .loihi.kernels import FMT_CSC, FMT_DENSE, FMT_PACKED, PACK_MASK, PACK_SHIFT, accumulate
+from .loihi import network_kernel as NK
+from .loihi.kernels import FMT_CSC, FMT_DENSE, FMT_PACKED, PACK_MASK, PACK_SHIFT
 from .loihi.weights import (SignMode, as_sign_mode, detect_sign_mode, mantissa_range,
                             truncate_mantissas)
 
@@ -55,7 +56,77 @@ class _PerNeuronFloat:
         obj.__dict__[self.name] = V.float_param(self.name, value, self.lo, self.hi, obj.n)
 
 
-class FixedLIF:
+class _NeuronModel:
+    """Shared by the neuron models: ``n``, the family ("fixed"/"float") and the per-neuron
+    arrays the network kernel takes (:meth:`engine_arrays`)."""
+
+    family = ""
+    model_code = NK.MODEL_LIF
+    _fields: tuple = ()
+
+    def to_dict(self) -> dict:
+        out = {"n": self.n}
+        for k in self._fields:
+            val = getattr(self, k)
+            out[k] = val.tolist() if isinstance(val, np.ndarray) else val
+        return out
+
+    def __repr__(self):
+        def short(a):
+            if not isinstance(a, np.ndarray):
+                return repr(a)
+            return repr(a.item()) if a.ndim == 0 else f"array(n={a.size})"
+        args = ", ".join(f"{k}={short(getattr(self, k))}" for k in self._fields)
+        return f"{type(self).__name__}(n={self.n}, {args})"
+
+    def _full(self, name, dtype):
+        return V.full(getattr(self, name), self.n, dtype)
+
+    def reset_schedule(self) -> tuple[int, int]:
+        """``(reset_interval, reset_offset)``; interval 0 = never."""
+        return 0, 0
+
+
+class _FixedLIFBase(_NeuronModel):
+    """du, dv, bias_mant, bias_exp of Lava's ``AbstractPyLifModelFixed``."""
+
+    family = "fixed"
+    du = _PerNeuronInt(*L.DU_RANGE, "current decay in [0, 4095]")
+    dv = _PerNeuronInt(*L.DV_RANGE, "voltage decay in [0, 4095]")
+    bias_mant = _PerNeuronInt(*L.BIAS_MANT_RANGE, "bias mantissa in [-4096, 4095]")
+    bias_exp = _PerNeuronInt(*L.BIAS_EXP_RANGE, "bias exponent in [0, 7]")
+
+    def _init_lif(self, n, du, dv, bias_mant, bias_exp):
+        self.n = V.as_count("n", n)
+        self.du = du
+        self.dv = dv
+        self.bias_mant = bias_mant
+        self.bias_exp = bias_exp
+
+    def _decays_and_bias(self):
+        n = self.n
+        ukeep = L.DECAY_UNITY - (V.full(self.du, n, np.int64) + L.DU_OFFSET)
+        vkeep = L.DECAY_UNITY - (V.full(self.dv, n, np.int64) + L.DV_OFFSET)
+        bias_eff = V.full(self.bias_mant, n, np.int64) << V.full(self.bias_exp, n, np.int64)
+        return ukeep, vkeep, bias_eff
+
+    def engine_arrays(self):
+        """``(ukeep, vkeep, bias_eff, vth_eff, vth_lo_eff)`` int32 and ``ref_period`` int64,
+        each (n,): ``4096 - du - 1``, ``4096 - dv``, ``bias_mant << bias_exp``, the (upper)
+        threshold ``<< 6`` and the lower threshold ``<< 6`` (ternary; else 0)."""
+        ukeep, vkeep, bias_eff = self._decays_and_bias()
+        hi, lo = self._thresholds()
+        arrs = [x.astype(np.int32) for x in (ukeep, vkeep, bias_eff, hi << L.VTH_SHIFT, lo << L.VTH_SHIFT)]
+        return (*arrs, self._ref_period())
+
+    def _thresholds(self):
+        return self._full("vth", np.int64), np.zeros(self.n, np.int64)
+
+    def _ref_period(self):
+        return np.zeros(self.n, np.int64)
+
+
+class FixedLIF(_FixedLIFBase):
     """Loihi LIF neurons in integers (the parameters of Lava's ``PyLifModelBitAcc``).
 
     Each parameter is a scalar or an array of shape ``(n,)``.
@@ -70,67 +141,195 @@ class FixedLIF:
     bias_exp : bias exponent in [0, 7]; the bias added each step is ``bias_mant << bias_exp``.
     """
 
-    du = _PerNeuronInt(*L.DU_RANGE, "current decay in [0, 4095]")
-    dv = _PerNeuronInt(*L.DV_RANGE, "voltage decay in [0, 4095]")
+    _fields = ("du", "dv", "vth", "bias_mant", "bias_exp")
     vth = _PerNeuronInt(*L.VTH_RANGE, "threshold mantissa in [0, 131071]")
-    bias_mant = _PerNeuronInt(*L.BIAS_MANT_RANGE, "bias mantissa in [-4096, 4095]")
-    bias_exp = _PerNeuronInt(*L.BIAS_EXP_RANGE, "bias exponent in [0, 7]")
 
     def __init__(self, n, du, dv, vth, bias_mant=0, bias_exp=0):
+        self._init_lif(n, du, dv, bias_mant, bias_exp)
+        self.vth = vth
+
+    def kernel_arrays(self):
+        """Per-neuron int32 arrays ``(ukeep, vkeep, bias_eff, vth_eff)``:
+        ``4096 - du - 1``, ``4096 - dv``, ``bias_mant << bias_exp`` and ``vth << 6``."""
+        return self.engine_arrays()[:4]
+
+
+class FixedLIFReset(FixedLIF):
+    """Lava's ``PyLifResetModelBitAcc``: a :class:`FixedLIF` whose u and v are set to 0
+    before the update of every step ``t`` (Lava's ``time_step``, from 1) with
+    ``t % reset_interval == reset_offset``.
+
+    reset_interval : integer >= 1 (one value for the population, as in Lava).
+    reset_offset : integer in [0, reset_interval - 1] (Lava takes it modulo the interval;
+        give the remainder).
+    """
+
+    model_code = NK.MODEL_LIF_RESET
+    _fields = FixedLIF._fields + ("reset_interval", "reset_offset")
+
+    def __init__(self, n, du, dv, vth, bias_mant=0, bias_exp=0, reset_interval=1, reset_offset=0):
+        super().__init__(n, du, dv, vth, bias_mant, bias_exp)
+        self.reset_interval = int(V.int_param("reset_interval", reset_interval, 1, 2 ** 31 - 1))
+        self.reset_offset = int(V.int_param("reset_offset", reset_offset, 0, self.reset_interval - 1))
+
+    def reset_schedule(self):
+        return self.reset_interval, self.reset_offset
+
+
+class FixedTernaryLIF(_FixedLIFBase):
+    """Lava's ``PyTernLifModelFixed``: spikes +1 where ``v > vth_hi << 6`` and -1 where
+    ``v < vth_lo << 6``; v is reset to 0 after either.
+
+    vth_hi, vth_lo : integers in [-(2**23 - 1), 2**23 - 1] (Lava's 24-bit Vars), scalars
+        or (n,), with ``vth_lo <= vth_hi``. Other parameters as :class:`FixedLIF`.
+    Graded connections (``num_message_bits > 0``) carry the sign; binary ones, as Lava's
+    Dense does (``s_in.astype(bool)``), count -1 as a spike.
+    """
+
+    model_code = NK.MODEL_TERNARY
+    _fields = ("du", "dv", "vth_hi", "vth_lo", "bias_mant", "bias_exp")
+    vth_hi = _PerNeuronInt(*L.UV_INIT_RANGE, "upper threshold mantissa in [-(2**23-1), 2**23-1]")
+    vth_lo = _PerNeuronInt(*L.UV_INIT_RANGE, "lower threshold mantissa in [-(2**23-1), 2**23-1]")
+
+    def __init__(self, n, du, dv, vth_hi, vth_lo, bias_mant=0, bias_exp=0):
+        self._init_lif(n, du, dv, bias_mant, bias_exp)
+        self.vth_hi = vth_hi
+        self.vth_lo = vth_lo
+        _check_order("vth_lo", self.vth_lo, "vth_hi", self.vth_hi)
+
+    def _thresholds(self):
+        return self._full("vth_hi", np.int64), self._full("vth_lo", np.int64)
+
+
+class FixedLIFRefractory(FixedLIF):
+    """Loihi 1's refractory delay on a :class:`FixedLIF` (Lava 0.10 has no fixed model):
+    after a spike at step t the voltage is held at 0 for steps t+1 .. t+refractory_period
+    while u keeps integrating.
+
+    refractory_period : integer in [1, 62], scalar or (n,). Loihi 1's refractory delay
+        field is 6 bits (at most 63) and counts the spike step too: NxSDK and
+        nengo-loihi set ``refractDelay = refractory_period + 1``.
+    """
+
+    model_code = NK.MODEL_REFRACTORY
+    _fields = FixedLIF._fields + ("refractory_period",)
+    refractory_period = _PerNeuronInt(1, 62, "refractory period in steps, in [1, 62]")
+
+    def __init__(self, n, du, dv, vth, bias_mant=0, bias_exp=0, refractory_period=1):
+        super().__init__(n, du, dv, vth, bias_mant, bias_exp)
+        self.refractory_period = refractory_period
+
+    def _ref_period(self):
+        return self._full("refractory_period", np.int64)
+
+
+def _check_order(lo_name, lo, hi_name, hi):
+    bad = np.broadcast_to(lo > hi, np.broadcast(lo, hi).shape)
+    if bad.any():
+        idx = int(np.argmax(bad)) if bad.ndim else None
+        where = "" if idx is None else f"[{idx}]"
+        lv = lo if lo.ndim == 0 else np.broadcast_to(lo, bad.shape)[idx]
+        hv = hi if hi.ndim == 0 else np.broadcast_to(hi, bad.shape)[idx]
+        raise ValueError(f"{lo_name}{where} = {lv} is above {hi_name}{where} = {hv}; "
+                         f"need {lo_name} <= {hi_name}")
+
+
+class _FloatLIFBase(_NeuronModel):
+    """du, dv, bias of Lava's float LIF models (``AbstractPyLifModelFloat``)."""
+
+    family = "float"
+    du = _PerNeuronFloat(0.0, 1.0, "current decay per step in [0, 1]")
+    dv = _PerNeuronFloat(0.0, 1.0, "voltage decay per step in [0, 1]")
+    bias = _PerNeuronFloat(-np.inf, np.inf, "bias added each step")
+
+    def _init_lif(self, n, du, dv, bias):
         self.n = V.as_count("n", n)
         self.du = du
         self.dv = dv
-        self.vth = vth
-        self.bias_mant = bias_mant
-        self.bias_exp = bias_exp
+        self.bias = bias
 
-    def kernel_arrays(self):
-        """Per-neuron int32 arrays ``(ukeep, vkeep, bias_eff, vth_eff)`` for the kernels:
-        ``4096 - du - 1``, ``4096 - dv``, ``bias_mant << bias_exp`` and ``vth << 6``."""
-        n = self.n
-        ukeep = L.DECAY_UNITY - (V.full(self.du, n, np.int64) + L.DU_OFFSET)
-        vkeep = L.DECAY_UNITY - (V.full(self.dv, n, np.int64) + L.DV_OFFSET)
-        bias_eff = V.full(self.bias_mant, n, np.int64) << V.full(self.bias_exp, n, np.int64)
-        vth_eff = V.full(self.vth, n, np.int64) << L.VTH_SHIFT
-        return tuple(x.astype(np.int32) for x in (ukeep, vkeep, bias_eff, vth_eff))
+    def engine_arrays(self):
+        """``(du, dv, bias, vth, vth_lo)`` float64 and ``ref_period`` int64, each (n,)."""
+        hi, lo = self._thresholds()
+        return (self._full("du", np.float64), self._full("dv", np.float64),
+                self._full("bias", np.float64), hi, lo, self._ref_period())
 
-    def to_dict(self) -> dict:
-        return {"n": self.n, **{k: getattr(self, k).tolist()
-                                for k in ("du", "dv", "vth", "bias_mant", "bias_exp")}}
+    def _thresholds(self):
+        return self._full("vth", np.float64), np.zeros(self.n)
 
-    def __repr__(self):
-        def short(a):
-            return str(a.item()) if a.ndim == 0 else f"array(n={a.size})"
-        return (f"FixedLIF(n={self.n}, du={short(self.du)}, dv={short(self.dv)}, "
-                f"vth={short(self.vth)}, bias_mant={short(self.bias_mant)}, "
-                f"bias_exp={short(self.bias_exp)})")
+    def _ref_period(self):
+        return np.zeros(self.n, np.int64)
 
 
-class FloatLIF:
+class FloatLIF(_FloatLIFBase):
     """Floating-point LIF neurons (Lava's ``PyLifModelFloat``).
 
     ``u = u*(1-du) + a``; ``v = v*(1-dv) + u + bias``; spike where ``v > vth``, then
     ``v = 0``. du and dv are in [0, 1] per step; vth and bias are finite reals.
     """
 
-    du = _PerNeuronFloat(0.0, 1.0, "current decay per step in [0, 1]")
-    dv = _PerNeuronFloat(0.0, 1.0, "voltage decay per step in [0, 1]")
+    _fields = ("du", "dv", "vth", "bias")
     vth = _PerNeuronFloat(-np.inf, np.inf, "threshold")
-    bias = _PerNeuronFloat(-np.inf, np.inf, "bias added each step")
 
     def __init__(self, n, du, dv, vth, bias=0.0):
-        self.n = V.as_count("n", n)
-        self.du = du
-        self.dv = dv
+        self._init_lif(n, du, dv, bias)
         self.vth = vth
-        self.bias = bias
 
     def kernel_arrays(self):
-        n = self.n
-        return tuple(V.full(getattr(self, k), n, np.float64) for k in ("du", "dv", "bias", "vth"))
+        return tuple(V.full(getattr(self, k), self.n, np.float64) for k in ("du", "dv", "bias", "vth"))
 
-    def __repr__(self):
-        return f"FloatLIF(n={self.n})"
+
+class FloatLIFReset(FloatLIF):
+    """Lava's ``PyLifResetModelFloat``: :class:`FloatLIF` with u and v set to 0 before the
+    update of every step t with ``t % reset_interval == reset_offset`` (as
+    :class:`FixedLIFReset`)."""
+
+    model_code = NK.MODEL_LIF_RESET
+    _fields = FloatLIF._fields + ("reset_interval", "reset_offset")
+
+    def __init__(self, n, du, dv, vth, bias=0.0, reset_interval=1, reset_offset=0):
+        super().__init__(n, du, dv, vth, bias)
+        self.reset_interval = int(V.int_param("reset_interval", reset_interval, 1, 2 ** 31 - 1))
+        self.reset_offset = int(V.int_param("reset_offset", reset_offset, 0, self.reset_interval - 1))
+
+    def reset_schedule(self):
+        return self.reset_interval, self.reset_offset
+
+
+class FloatTernaryLIF(_FloatLIFBase):
+    """Lava's ``PyTernLifModelFloat``: +1 where ``v > vth_hi``, -1 where ``v < vth_lo``
+    (``vth_lo <= vth_hi``), v reset to 0 after either."""
+
+    model_code = NK.MODEL_TERNARY
+    _fields = ("du", "dv", "vth_hi", "vth_lo", "bias")
+    vth_hi = _PerNeuronFloat(-np.inf, np.inf, "upper threshold")
+    vth_lo = _PerNeuronFloat(-np.inf, np.inf, "lower threshold")
+
+    def __init__(self, n, du, dv, vth_hi, vth_lo, bias=0.0):
+        self._init_lif(n, du, dv, bias)
+        self.vth_hi = vth_hi
+        self.vth_lo = vth_lo
+        _check_order("vth_lo", self.vth_lo, "vth_hi", self.vth_hi)
+
+    def _thresholds(self):
+        return self._full("vth_hi", np.float64), self._full("vth_lo", np.float64)
+
+
+class FloatLIFRefractory(FloatLIF):
+    """Lava's ``PyLifRefractoryModelFloat``: after a spike at step t, v is held (at its
+    reset value 0) for steps t+1 .. t+refractory_period; u keeps integrating.
+    refractory_period: integer >= 1, scalar or (n,)."""
+
+    model_code = NK.MODEL_REFRACTORY
+    _fields = FloatLIF._fields + ("refractory_period",)
+    refractory_period = _PerNeuronInt(1, 2 ** 31 - 1, "refractory period in steps, >= 1")
+
+    def __init__(self, n, du, dv, vth, bias=0.0, refractory_period=1):
+        super().__init__(n, du, dv, vth, bias)
+        self.refractory_period = refractory_period
+
+    def _ref_period(self):
+        return self._full("refractory_period", np.int64)
 
 
 def _read_weights(weights, lava_compat: bool):
@@ -185,16 +384,26 @@ class FixedSynapses:
     INHIBITORY [-255, 0]) and non-integer values raise ``ValueError`` unless
     ``lava_compat=True``, which truncates toward zero and clips as Lava's Dense silently
     does (counted in ``num_cast`` and ``num_clipped``). Truncation by num_weight_bits is
-    what Loihi holds; ``num_truncated`` and ``num_zeroed`` count its effect. The per-step input is ``(sum of W[:, j] over spiking j)``
-    shifted left by ``weight_exp`` (right, flooring, when negative), weight_exp in [-8, 7].
+    what Loihi holds; ``num_truncated`` and ``num_zeroed`` count its effect. The per-step
+    input is ``(sum of W[:, j] over spiking j)`` shifted left by ``weight_exp`` (right,
+    flooring, when negative), weight_exp in [-8, 7].
+
+    ``num_message_bits`` in [0, 24]: 0 sends binary spikes (any nonzero payload counts as
+    one spike, as Lava's Dense does ``s_in.astype(bool)``); > 0 carries graded spikes, each
+    adding ``weight * payload`` (Lava's ``weights.dot(s_in)``; Loihi 2 payloads are at most
+    24 bits wide). As in Lava 0.10's models the width is not applied to the payload.
+    Dense ``weights`` behave as Lava's Dense/DelayDense, scipy.sparse ones as
+    Sparse/DelaySparse (they differ only in where graded sums wrap to int32).
     """
 
-    def __init__(self, weights, weight_exp=0, num_weight_bits=8, sign_mode=None, *,
-                 lava_compat=False):
+    def __init__(self, weights, weight_exp=0, num_weight_bits=8, sign_mode=None,
+                 num_message_bits=0, *, lava_compat=False):
         w, is_sparse, self.num_cast = _read_weights(weights, lava_compat)
         self.shape = tuple(int(s) for s in w.shape)
+        self.sparse_input = bool(is_sparse)
         self.weight_exp = weight_exp
         self.num_weight_bits = num_weight_bits
+        self.num_message_bits = int(V.int_param("num_message_bits", num_message_bits, 0, 24))
         if is_sparse:
             vals = w.data
             has_implicit_zero = w.nnz < w.shape[0] * w.shape[1]
@@ -319,34 +528,66 @@ class FixedSynapses:
         return csc.tocsr()
 
     def activation(self, spikes) -> np.ndarray:
-        """The int32 input that one step of presynaptic ``spikes`` (bool, (n_pre,))
-        produces: ``(sum of W[:, j] over spiking j) << weight_exp``, cast to int32 -- what
-        Lava's Dense sends on the following step."""
+        """The int32 input that one step of presynaptic ``spikes`` ((n_pre,); bool, or
+        integer payloads when ``num_message_bits > 0``) produces: ``(sum of W[:, j] over
+        spiking j) << weight_exp``, cast to int32 -- what Lava's Dense sends on the
+        following step."""
         s = np.asarray(spikes)
         if s.shape != (self.n_pre,):
             raise ValueError(f"spikes have shape {s.shape}; expected ({self.n_pre},)")
-        idx = np.flatnonzero(s).astype(np.int32)
+        pay = V.int_param("spikes", s, np.iinfo(np.int32).min, np.iinfo(np.int32).max).astype(np.int32)
+        idx = np.flatnonzero(pay).astype(np.int32)
         acc = np.zeros(self.n_post, np.int64)
-        accumulate(self.fmt, idx, idx.size, self.indptr, self.indices, self.data, self.w_t, acc)
+        graded = self.num_message_bits > 0
+        NK._acc_direct(idx, idx.size, 0, graded, pay, self.indptr, *self.storage(), self.n_post, acc, 0)
+        if graded:  # numpy's int32 dot wraps before the shift
+            acc = acc.astype(np.int32).astype(np.int64)
         e = self.weight_exp
         acc = acc << e if e > 0 else acc >> -e
         return acc.astype(np.int32)
 
-    def kernel_arrays(self):
-        """``(fmt, indptr, indices, data, w_t, weight_exp)`` for the kernels."""
-        return self.fmt, self.indptr, self.indices, self.data, self.w_t, self.weight_exp
+    def storage(self):
+        """``(packed, csc_idx, csc_w, wt, fmt)``: the stored synapses, by presynaptic neuron
+        (``indptr`` alongside), for the network kernel; unused layouts are empty."""
+        empty_i32, empty_u32, empty_i16 = np.zeros(0, np.int32), np.zeros(0, np.uint32), np.zeros(0, np.int16)
+        if self.fmt == FMT_PACKED:
+            return self.data, empty_u32, empty_i16, empty_i16, self.fmt
+        if self.fmt == FMT_CSC:
+            return empty_i32, self.indices, self.data, empty_i16, self.fmt
+        return empty_i32, empty_u32, empty_i16, self.w_t.ravel(), self.fmt
+
+    def synapse_coords(self):
+        """``(post, pre)`` of every stored synapse in storage order (dense layout: all
+        ``(post, pre)`` pairs, pre-major)."""
+        return _synapse_coords(self.fmt, self.shape, self.indptr,
+                               (self.data & PACK_MASK) if self.fmt == FMT_PACKED else self.indices)
 
     def __repr__(self):
         return (f"FixedSynapses(shape={self.shape}, nnz={self.nnz}, weight_exp={self.weight_exp}, "
                 f"num_weight_bits={self.num_weight_bits}, sign_mode={self.sign_mode.name})")
 
 
-class FloatSynapses:
-    """Float weights ``W[post, pre]`` (dense or scipy.sparse) for :func:`simulate_float`."""
+def _synapse_coords(fmt, shape, indptr, post):
+    n_post, n_pre = shape
+    if fmt == FMT_DENSE:
+        pre, post = np.divmod(np.arange(n_post * n_pre, dtype=np.int64), n_post)
+        return post, pre
+    pre = np.repeat(np.arange(n_pre, dtype=np.int64), np.diff(indptr))
+    return np.asarray(post, dtype=np.int64), pre
 
-    def __init__(self, weights):
+
+class FloatSynapses:
+    """Float weights ``W[post, pre]`` (dense or scipy.sparse), Lava's float Dense/Sparse.
+
+    ``num_message_bits > 0`` carries graded spikes (``weights.dot(payload)``); 0 counts any
+    nonzero payload as one spike. See :class:`FixedSynapses`.
+    """
+
+    def __init__(self, weights, num_message_bits=0):
         if isinstance(weights, FloatSynapses):
             weights = weights.matrix
+        self.num_message_bits = int(V.int_param("num_message_bits", num_message_bits, 0, 24))
+        self.sparse_input = is_sparse(weights)
         if is_sparse(weights):
             import scipy.sparse as sp
             w = sp.csc_matrix(weights, dtype=np.float64)
@@ -375,8 +616,27 @@ class FloatSynapses:
             self.indices = np.zeros(0, np.uint32)
             self.data = np.zeros(0, np.float64)
 
-    def kernel_arrays(self):
-        return self.fmt, self.indptr, self.indices, self.data, self.w_t
+    def storage(self):
+        """As :meth:`FixedSynapses.storage` (float64 weights; no packed layout)."""
+        empty = np.zeros(0, np.float64)
+        if self.fmt == FMT_CSC:
+            return np.zeros(0, np.int32), self.indices, self.data, empty, self.fmt
+        return np.zeros(0, np.int32), np.zeros(0, np.uint32), empty, self.w_t.ravel(), self.fmt
+
+    def synapse_coords(self):
+        return _synapse_coords(self.fmt, self.shape, self.indptr, self.indices)
+
+    @property
+    def n_post(self) -> int:
+        return self.shape[0]
+
+    @property
+    def n_pre(self) -> int:
+        return self.shape[1]
+
+    @property
+    def nnz(self) -> int:
+        return int(self.data.size + self.w_t.size)
 
 
 __all__ = ["FixedLIF", "FloatLIF", "FixedSynapses", "FloatSynapses", "SignMode"]

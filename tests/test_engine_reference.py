@@ -202,7 +202,7 @@ def test_record_subset_and_rates():
 
 
 def test_chunked_run_with_progress_bar_equals_one_call(monkeypatch, capsys):
-    import lava_eirate.simulate as sim
+    import lava_eirate.simulators as sim
     rng = np.random.default_rng(9)
     n = 50
     neurons = le.FixedLIF(n, du=300, dv=200, vth=2000, bias_mant=rng.integers(500, 1500, n), bias_exp=6)

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from lava_eirate import analysis as A  # noqa: E402
 from lava_eirate import plot  # noqa: E402
-from lava_eirate.simulate import Trace  # noqa: E402
+from lava_eirate.simulators import Trace  # noqa: E402
 
 
 def _spikes(T=300, n=20, p=0.05, seed=0):

@@ -84,7 +84,7 @@ def ensemble_fidelity(lif_params: dict, fixed_params: dict, scale: float, *, num
     from .. import analysis as A
     from .._progress import Progress
     from ..params import EILIFParams
-    from ..simulate import simulate_fixed, simulate_float
+    from ..simulators import simulate_fixed, simulate_float
 
     R = V.as_count("realizations", realizations)
     num_steps = V.as_count("num_steps", num_steps)

@@ -126,7 +126,7 @@ def _truncation_compensation(lif_params, pop):
 
 
 def _expected_ranges(p: EILIFParams, num_steps: int, seed: int):
-    from ..simulate import simulate_float
+    from ..simulators import simulate_float
     neurons, syn = p.require("float")
     tr = simulate_float(neurons, syn, num_steps, record=("u", "v"))
     return float(np.max(np.abs(tr.u))), float(np.max(np.abs(tr.v)))

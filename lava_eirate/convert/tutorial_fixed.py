@@ -38,7 +38,7 @@ def tutorial_float_to_fixed(lif: dict, u_samples=None, v_samples=None,
     of a ``num_steps`` run from rest, as in the tutorial."""
     if u_samples is None or v_samples is None:
         from ..params import EILIFParams
-        from ..simulate import simulate_float
+        from ..simulators import simulate_float
         p = EILIFParams(**lif)
         tr = simulate_float(*p.require("float"), num_steps, record=("u", "v"))
         u_samples, v_samples = tr.u, tr.v

@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 
-from ..simulate import Trace
+from ..simulators import Trace
 
 _ROOT = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 

@@ -1,5 +1,5 @@
 """ProcessModels of EILIFNetwork: fused fixed-point and float models on lava_eirate's
-numba core, and Lava's own LIF + Dense as a reference SubProcessModel."""
+network engine, and Lava's own LIF + Dense as a reference SubProcessModel."""
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.model import PyLoihiProcessModel
@@ -9,39 +9,54 @@ from lava.magma.core.model.sub.model import AbstractSubProcessModel
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from lava_eirate.loihi.kernels import run_fixed, run_float
+from lava_eirate.engine import _Run
+from lava_eirate.simulators import _single_population
 from lava_eirate.params import EILIFParams
 from lava_eirate.proc._recording import SharedRecording
 from lava_eirate.proc.ei_lif.process import EILIFNetwork
 
 
 class _FusedMixin:
-    """Shared set-up of the fused models: parameters, recurrent state, recording."""
+    """Shared by the fused models: the population as a one-population network of the
+    engine (recurrent connection plus a one-row source that carries ``a_in``), stepped
+    once per Lava time step, and the shared-memory recording."""
 
     def _setup(self, proc_params, kind):
         params = EILIFParams(**proc_params["ei_params"])
-        self._neurons, self._synapses = params.require(kind)
-        self._n = params.n
+        neurons, synapses = params.require(kind)
+        self._n = n = params.n
+        self._integer = kind == "fixed"
+        net = _single_population(neurons, synapses, 1, np.zeros((1, n)), self._integer)
+        self._comp = net.compiled()
+        self._state = self._comp.fresh_state()
+        self._run = _Run(self._comp, {}, 1)
         spec = proc_params.get("record_spec")
         self._rec = SharedRecording.open(spec) if spec else None
-        self._srow = np.zeros((1, self._n), np.bool_)
-        self._spikes = np.zeros(self._n, np.int32)
 
-    def _external(self, a_in, integer):
+    def run_spk(self):
+        n = self._n
+        dtype = np.int32 if self._integer else np.float64
         # Integer sources arrive as their int32 sum (LIF's int16 port + int32 channels);
         # nothing is raised here: an exception inside Lava's runtime hangs it.
-        return np.ascontiguousarray(a_in, dtype=np.int32 if integer else np.float64).reshape(1, self._n)
-
-    def _record(self):
+        self._comp.src_data[:n] = np.asarray(self.a_in.recv()).astype(dtype, copy=False)
+        st = self._state
+        st.u[:n] = self.u
+        st.v[:n] = self.v
+        st.t = self.time_step - 1
+        self._run.steps(st, 0, 1)
+        self.u = st.u[:n].copy()
+        self.v = st.v[:n].copy()
+        s = self._run.pay[:n] != 0
+        self.s_out.send(s)
         if self._rec is not None:
-            self._rec.write(self.time_step, self._srow[0], self.u, self.v)
+            self._rec.write(self.time_step, s, self.u, self.v)
 
 
 @implements(proc=EILIFNetwork, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt", "bit_accurate_loihi")
 class PyEILIFModelFixed(_FusedMixin, PyLoihiProcessModel):
-    """Bit-exact with PyLifModelBitAcc + PyDenseModelBitAcc, one numba step per time step.
+    """Bit-exact with PyLifModelBitAcc + PyDenseModelBitAcc, one engine step per time step.
 
     ``a_in`` takes integer sources (fixed_pt models of Dense, Sparse, RingBuffer, ...).
     """
@@ -56,20 +71,6 @@ class PyEILIFModelFixed(_FusedMixin, PyLoihiProcessModel):
     def __init__(self, proc_params):
         super().__init__(proc_params)
         self._setup(proc_params, "fixed")
-        self._consts = self._neurons.kernel_arrays()
-        self._acc = np.zeros(self._n, self._synapses.acc_dtype)
-        self._empty = np.zeros((0, self._n), np.int32)
-
-    def run_spk(self):
-        ext = self._external(self.a_in.recv(), integer=True)
-        if self.u.dtype != np.int32 or self.v.dtype != np.int32:
-            self.u = self.u.astype(np.int32)
-            self.v = self.v.astype(np.int32)
-        fmt, indptr, indices, data, w_t, weight_exp = self._synapses.kernel_arrays()
-        run_fixed(0, 1, self.u, self.v, self._acc, *self._consts, fmt, indptr, indices, data,
-                  w_t, weight_exp, ext, self._srow, self._empty, self._empty, self._spikes)
-        self.s_out.send(self._srow[0])
-        self._record()
 
 
 @implements(proc=EILIFNetwork, protocol=LoihiProtocol)
@@ -88,17 +89,6 @@ class PyEILIFModelFloat(_FusedMixin, PyLoihiProcessModel):
     def __init__(self, proc_params):
         super().__init__(proc_params)
         self._setup(proc_params, "float")
-        self._consts = self._neurons.kernel_arrays()
-        self._acc = np.zeros(self._n, np.float64)
-        self._empty = np.zeros((0, self._n), np.float64)
-
-    def run_spk(self):
-        ext = self._external(self.a_in.recv(), integer=False)
-        fmt, indptr, indices, data, w_t = self._synapses.kernel_arrays()
-        run_float(0, 1, self.u, self.v, self._acc, *self._consts, fmt, indptr, indices, data,
-                  w_t, ext, self._srow, self._empty, self._empty, self._spikes)
-        self.s_out.send(self._srow[0])
-        self._record()
 
 
 @implements(proc=EILIFNetwork, protocol=LoihiProtocol)

@@ -8,7 +8,7 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_eirate.proc.ei_rate.process import EIRateNetwork
-from lava_eirate.simulate import rate_step
+from lava_eirate.simulators import rate_step
 
 
 @implements(proc=EIRateNetwork, protocol=LoihiProtocol)

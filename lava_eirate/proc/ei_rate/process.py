@@ -6,7 +6,7 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
 
-from lava_eirate.simulate import rate_params
+from lava_eirate.simulators import rate_params
 
 
 class EIRateNetwork(AbstractProcess):

@@ -13,7 +13,6 @@ from . import _validate as V
 from ._sparse import is_sparse
 from ._progress import Progress
 from .loihi import limits as L
-from .loihi.kernels import FMT_NONE, run_fixed, run_float
 from .params import FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
 
 _RECORDABLE = ("s", "u", "v")
@@ -83,24 +82,6 @@ def _chunks(num_steps: int, n: int, nnz: int):
         t += k
 
 
-def _prepare_state(n, u0, v0, integer, acc_dtype=np.int64):
-    if integer:
-        u = V.full(V.int_param("u0", u0, *L.UV_INIT_RANGE, n=n), n, np.int32)
-        v = V.full(V.int_param("v0", v0, *L.UV_INIT_RANGE, n=n), n, np.int32)
-        acc = np.zeros(n, acc_dtype)
-    else:
-        u = V.full(V.float_param("u0", u0, n=n), n, np.float64)
-        v = V.full(V.float_param("v0", v0, n=n), n, np.float64)
-        acc = np.zeros(n, np.float64)
-    return u, v, acc
-
-
-def _recorders(record, num_steps: int, n: int, dtype):
-    """(T, n) arrays for s, u, v; 0 rows for what is not recorded."""
-    return tuple(np.zeros((num_steps if name in record else 0, n), np.bool_ if name == "s" else dtype)
-                 for name in ("s", "u", "v"))
-
-
 def _run_steps(step, label: str, num_steps: int, n: int, nnz: int, progress) -> int:
     """Call ``step(t0, k)`` over all steps -- in one call, or in chunks with a progress bar
     when one is shown (asked for, or on an interactive stderr for long runs). Returns the
@@ -115,27 +96,75 @@ def _run_steps(step, label: str, num_steps: int, n: int, nnz: int, progress) -> 
     return total
 
 
-def _trace(recs, record, num_steps, n, kind, final, total) -> Trace:
-    s, u, v = (r if name in record else None for name, r in zip(("s", "u", "v"), recs))
-    return Trace(s=s, u=u, v=v, num_steps=num_steps, n=n, kind=kind, final=final, num_spikes=int(total))
+def _single_population(neurons, synapses, num_steps, a_in, integer: bool):
+    """The network of one population with its recurrent synapses and, for ``a_in``, a
+    source feeding it directly: what :func:`simulate_fixed` / :func:`simulate_float` run."""
+    from .engine import Network, SpikeSource
+    n = neurons.n
+    net = Network()
+    pop = net.add(neurons, name="pop")
+    if synapses is not None:
+        if synapses.shape != (n, n):
+            raise ValueError(f"synapses have shape {synapses.shape}; expected ({n}, {n}) "
+                             f"for a recurrent population of n={n}")
+        net.connect(pop, pop, synapses)
+    if a_in is not None:
+        net.connect(net.add(SpikeSource(_external_input(a_in, num_steps, n, integer)), name="a_in"), pop)
+    return net
 
 
-def _continue_state(state: dict, n: int, acc_dtype):
+def _single_run(net, num_steps, record, u0, v0, state, progress, integer: bool) -> Trace:
+    from .engine import _simulate
+    comp = net.compiled()
+    n = net.populations["pop"].n
+    if state is None:
+        st = _init_uv(comp, n, u0, v0, integer)
+    else:
+        st = _continue_state(comp, state, n)
+    tr = _simulate(net, num_steps, {"pop": record}, st, None, progress,
+                   "simulate_fixed" if integer else "simulate_float")
+    out = tr["pop"]
+    fin = tr.final
+    acc = fin.pending(0)[0] if net.connections and net.connections[0].synapses is not None else np.zeros(n)
+    out.final = {"u": fin.u[:n].copy(), "v": fin.v[:n].copy(),
+                 "acc": acc.astype(np.int64 if integer else np.float64)}
+    return out
+
+
+def _init_uv(comp, n, u0, v0, integer):
+    st = comp.fresh_state()
+    if integer:
+        st.u[:n] = V.int_param("u0", u0, *L.UV_INIT_RANGE, n=n)
+        st.v[:n] = V.int_param("v0", v0, *L.UV_INIT_RANGE, n=n)
+    else:
+        st.u[:n] = V.float_param("u0", u0, n=n)
+        st.v[:n] = V.float_param("v0", v0, n=n)
+    return st
+
+
+def _continue_state(comp, state: dict, n: int):
+    if not isinstance(state, dict):
+        raise ValueError(f"state must be the .final dict of a simulate_fixed trace, got {type(state).__name__}")
     missing = {"u", "v", "acc"} - set(state)
     if missing:
         raise ValueError(f"state lacks {sorted(missing)}; pass a Trace.final from simulate_fixed")
     i32 = np.iinfo(np.int32)
-    u = V.full(V.int_param("state['u']", state["u"], i32.min, i32.max, n=n), n, np.int32)
-    v = V.full(V.int_param("state['v']", state["v"], *L.UV_INIT_RANGE, n=n), n, np.int32)
-    big = np.iinfo(acc_dtype).max
-    acc = V.full(V.int_param("state['acc']", state["acc"], -big, big, n=n), n, acc_dtype)
-    return u, v, acc
+    st = comp.fresh_state()
+    st.u[:n] = V.int_param("state['u']", state["u"], i32.min, i32.max, n=n)
+    st.v[:n] = V.int_param("state['v']", state["v"], *L.UV_INIT_RANGE, n=n)
+    big = np.iinfo(comp.acc_dtype).max
+    acc = V.int_param("state['acc']", state["acc"], -big, big, n=n)
+    if st.acc.size:
+        st.acc[:n] = acc
+    return st
 
 
 def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps: int,
                    a_in=None, u0=0, v0=0, record=("s", "u", "v"), *, state=None,
                    progress: bool | None = None) -> Trace:
     """Run a Loihi LIF population with recurrent synapses, bit-exact with Lava 0.10.
+
+    One population of the network engine (:func:`lava_eirate.simulate`).
 
     Parameters
     ----------
@@ -156,33 +185,12 @@ def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps:
     """
     if not isinstance(neurons, FixedLIF):
         raise TypeError(f"neurons must be a FixedLIF, got {type(neurons).__name__}")
-    n = neurons.n
     num_steps = V.as_count("num_steps", num_steps)
-    if synapses is not None:
-        if not isinstance(synapses, FixedSynapses):
-            synapses = FixedSynapses(synapses)
-        if synapses.shape != (n, n):
-            raise ValueError(f"synapses have shape {synapses.shape}; expected ({n}, {n}) "
-                             f"for a recurrent population of n={n}")
-        fmt, indptr, indices, data, w_t, weight_exp = synapses.kernel_arrays()
-        nnz, acc_dtype = synapses.nnz, synapses.acc_dtype
-    else:
-        fmt, indptr, indices, data = FMT_NONE, np.zeros(1, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.int16)
-        w_t, weight_exp, nnz, acc_dtype = np.zeros((0, 0), np.int16), 0, 0, np.int32
+    if synapses is not None and not isinstance(synapses, FixedSynapses):
+        synapses = FixedSynapses(synapses)
     record = _record_spec(record)
-    ext = _external_input(a_in, num_steps, n, integer=True)
-    if state is not None:
-        u, v, acc = _continue_state(state, n, acc_dtype)
-    else:
-        u, v, acc = _prepare_state(n, u0, v0, integer=True, acc_dtype=acc_dtype)
-    consts = neurons.kernel_arrays()
-    recs = _recorders(record, num_steps, n, np.int32)
-    spikes = np.zeros(n, np.int32)
-    total = _run_steps(lambda t0, k: run_fixed(t0, k, u, v, acc, *consts, fmt, indptr, indices, data,
-                                               w_t, weight_exp, ext, *recs, spikes),
-                       "simulate_fixed", num_steps, n, nnz, progress)
-    return _trace(recs, record, num_steps, n, "fixed",
-                  {"u": u, "v": v, "acc": acc.astype(np.int64)}, total)
+    net = _single_population(neurons, synapses, num_steps, a_in, integer=True)
+    return _single_run(net, num_steps, record, u0, v0, state, progress, integer=True)
 
 
 def simulate_float(neurons: FloatLIF, weights, num_steps: int, a_in=None, u0=0.0, v0=0.0,
@@ -194,27 +202,13 @@ def simulate_float(neurons: FloatLIF, weights, num_steps: int, a_in=None, u0=0.0
     """
     if not isinstance(neurons, FloatLIF):
         raise TypeError(f"neurons must be a FloatLIF, got {type(neurons).__name__}")
-    n = neurons.n
     num_steps = V.as_count("num_steps", num_steps)
+    syn = None
     if weights is not None:
         syn = weights if isinstance(weights, FloatSynapses) else FloatSynapses(weights)
-        if syn.shape != (n, n):
-            raise ValueError(f"weights have shape {syn.shape}; expected ({n}, {n})")
-        fmt, indptr, indices, data, w_t = syn.kernel_arrays()
-        nnz = data.size + w_t.size
-    else:
-        fmt, indptr, indices, data = FMT_NONE, np.zeros(1, np.int64), np.zeros(0, np.uint32), np.zeros(0)
-        w_t, nnz = np.zeros((0, 0)), 0
     record = _record_spec(record)
-    ext = _external_input(a_in, num_steps, n, integer=False)
-    u, v, acc = _prepare_state(n, u0, v0, integer=False)
-    consts = neurons.kernel_arrays()
-    recs = _recorders(record, num_steps, n, np.float64)
-    spikes = np.zeros(n, np.int32)
-    total = _run_steps(lambda t0, k: run_float(t0, k, u, v, acc, *consts, fmt, indptr, indices, data,
-                                               w_t, ext, *recs, spikes),
-                       "simulate_float", num_steps, n, nnz, progress)
-    return _trace(recs, record, num_steps, n, "float", {"u": u, "v": v, "acc": acc}, total)
+    net = _single_population(neurons, syn, num_steps, a_in, integer=False)
+    return _single_run(net, num_steps, record, u0, v0, None, progress, integer=False)
 
 
 def rate_params(shape_exc, shape_inh, weights, dr_exc, dr_inh, bias_exc, bias_inh):

@@ -1,0 +1,570 @@
+"""Networks of populations and connections, and the one engine that runs them.
+
+``Network`` holds populations (neuron models of one family, fixed or float, and
+``SpikeSource`` inputs) and connections (``FixedSynapses``/``FloatSynapses`` with optional
+delays). :func:`simulate` flattens the graph once into plain arrays and runs the numba
+kernel :func:`lava_eirate.loihi.network_kernel.run_network`; fixed-point networks are
+bit-exact with the Lava 0.10 processes they correspond to:
+
+==========================  =====================================================
+lava_eirate                 Lava 0.10 (bit-accurate / fixed ProcessModel)
+==========================  =====================================================
+FixedLIF                    LIF (PyLifModelBitAcc)
+FixedLIFReset               LIFReset (PyLifResetModelBitAcc)
+FixedTernaryLIF             TernaryLIF (PyTernLifModelFixed)
+FixedLIFRefractory          -- (Loihi 1's refractory delay, see the model)
+SpikeSource                 RingBuffer (PySendModelFixed), ``data`` transposed
+FixedSynapses, dense        Dense (PyDenseModelBitAcc); with delays DelayDense
+FixedSynapses, sparse       Sparse (PySparseModelBitAcc); with delays DelaySparse
+``connect(src, pop)``       RingBuffer.s_out -> LIF.a_in (same step, no synapses)
+==========================  =====================================================
+
+Time convention (as a Lava Monitor records): row ``i`` of a trace is the state after step
+``i + 1``; a spike at step t reaches its target at step ``t + 1 + delay``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validate as V
+from ._sparse import is_sparse
+from .loihi import limits as L
+from .loihi import network_kernel as NK
+from .params import (FixedLIF, FixedLIFRefractory, FixedLIFReset, FixedSynapses, FixedTernaryLIF,
+                     FloatLIF, FloatLIFRefractory, FloatLIFReset, FloatSynapses, FloatTernaryLIF)
+
+#: Largest synaptic delay in steps (Loihi 2's 6-bit delay field; Lava's Python models
+#: accept 63).
+MAX_DELAY = 62
+NEURON_MODELS = (FixedLIF, FixedLIFReset, FixedTernaryLIF, FixedLIFRefractory,
+                 FloatLIF, FloatLIFReset, FloatTernaryLIF, FloatLIFRefractory)
+RECORDABLE = ("s", "u", "v")
+_I32 = np.iinfo(np.int32)
+
+
+class SpikeSource:
+    """Spikes or graded payloads from an array, with Lava ``RingBuffer`` semantics: at step
+    t it sends row ``(t - 1) % T`` of ``data`` (cyclic when run longer than T).
+
+    data : (T, n) array -- bool (spikes), integers (graded payloads; a binary connection
+        counts any nonzero value as a spike) or, in float networks, reals. In a fixed-point
+        network the values must be integers in the int32 range (RingBuffer's int32 Var).
+    """
+
+    def __init__(self, data):
+        arr = data.toarray() if is_sparse(data) else data
+        arr = V._numeric_array("data", arr)
+        if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
+            raise ValueError(f"data has shape {arr.shape}; expected (T, n) with T, n >= 1")
+        if np.iscomplexobj(arr):
+            raise ValueError("data must be real, got complex values")
+        self.data = np.ascontiguousarray(arr)
+        self.n = int(arr.shape[1])
+        self.family = None
+
+    def as_int32(self) -> np.ndarray:
+        """The data as int32; raises naming the first value that is not an int32 integer."""
+        return V.int_param("data", self.data, _I32.min, _I32.max).astype(np.int32)
+
+    def as_float64(self) -> np.ndarray:
+        return V.float_param("data", self.data)
+
+    def __repr__(self):
+        return f"SpikeSource(T={self.data.shape[0]}, n={self.n})"
+
+
+@dataclass(frozen=True)
+class Population:
+    """A population in a :class:`Network` (what :meth:`Network.add` returns)."""
+
+    name: str
+    model: object
+    index: int
+
+    @property
+    def n(self) -> int:
+        return self.model.n
+
+    @property
+    def is_source(self) -> bool:
+        return isinstance(self.model, SpikeSource)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A connection in a :class:`Network`: ``synapses`` None means a source feeding ``post``
+    directly. ``delays`` is None, an int, or an int array aligned with the stored synapses."""
+
+    pre: Population
+    post: Population
+    synapses: object
+    delays: object
+    index: int
+
+    @property
+    def max_delay(self) -> int:
+        if self.delays is None:
+            return 0
+        return int(np.max(self.delays)) if np.ndim(self.delays) else int(self.delays)
+
+
+class Network:
+    """Populations joined by connections; one family (all fixed or all float).
+
+    >>> net = Network()
+    >>> exc = net.add(FixedLIF(320, du=410, dv=256, vth=7600, bias_mant=1000, bias_exp=6), name="exc")
+    >>> net.connect(exc, exc, FixedSynapses(W_ee), delays=2)
+    """
+
+    def __init__(self):
+        self.populations: dict[str, Population] = {}
+        self.connections: list[Connection] = []
+        self.family: str | None = None
+        self._compiled = None
+
+    # -- building --------------------------------------------------------------------------
+    def add(self, population, name: str | None = None) -> Population:
+        """Add a neuron population or a :class:`SpikeSource`; returns its handle.
+
+        ``name`` defaults to ``"pop<k>"``; names are unique."""
+        if not isinstance(population, NEURON_MODELS + (SpikeSource,)):
+            legal = ", ".join(c.__name__ for c in NEURON_MODELS + (SpikeSource,))
+            raise TypeError(f"population must be one of {legal}; got {type(population).__name__}")
+        if name is None:
+            name = f"pop{len(self.populations)}"
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty str, got {name!r}")
+        if name in self.populations:
+            raise ValueError(f"a population named {name!r} is already in the network")
+        if not isinstance(population, SpikeSource):
+            self._join_family(population.family, f"population {name!r} ({type(population).__name__})")
+        handle = Population(name, population, len(self.populations))
+        self.populations[name] = handle
+        self._compiled = None
+        return handle
+
+    def connect(self, pre, post, synapses=None, delays=None) -> Connection:
+        """Connect ``pre`` to ``post`` (handles or names).
+
+        synapses : FixedSynapses / FloatSynapses of shape ``(post.n, pre.n)`` (``W[post,
+            pre]``), or a weight matrix (converted with the network's family), or None to
+            feed a SpikeSource straight into ``post`` (same step, as RingBuffer -> LIF.a_in).
+        delays : None or 0 (Dense/Sparse), an int, or an integer array of the weights'
+            shape (dense or scipy.sparse, entries where there is no weight ignored), in
+            [0, 62]: a spike at step t arrives at step t + 1 + delay (DelayDense/DelaySparse).
+        Several connections into one population add up (as Lava's InPorts do).
+        """
+        pre, post = self._lookup(pre, "pre"), self._lookup(post, "post")
+        if post.is_source:
+            raise ValueError(f"post={post.name!r} is a SpikeSource; connections must end at neurons")
+        if synapses is None:
+            if not pre.is_source:
+                raise ValueError(f"connect({pre.name!r}, {post.name!r}) without synapses is only for a "
+                                 f"SpikeSource feeding a population directly; pass FixedSynapses or "
+                                 f"FloatSynapses to connect neurons")
+            if pre.n != post.n:
+                raise ValueError(f"source {pre.name!r} has n={pre.n} but population {post.name!r} has "
+                                 f"n={post.n}; a direct input needs equal sizes (or pass synapses)")
+            if delays is not None:
+                raise ValueError("delays need synapses: a direct input arrives on the same step")
+        else:
+            synapses = self._synapses(synapses, pre, post)
+        conn = Connection(pre, post, synapses, self._delays(delays, synapses, pre, post),
+                          len(self.connections))
+        self.connections.append(conn)
+        self._compiled = None
+        return conn
+
+    def _join_family(self, family: str, what: str):
+        if self.family is None:
+            self.family = family
+        elif family != self.family:
+            raise TypeError(f"{what} is {family}-point but the network is {self.family}-point; "
+                            f"a network is all fixed or all float (convert with float_to_fixed "
+                            f"or fixed_to_float)")
+
+    def _lookup(self, pop, role) -> Population:
+        if isinstance(pop, Population):
+            if self.populations.get(pop.name) is not pop:
+                raise ValueError(f"{role}={pop.name!r} is a population of another network")
+            return pop
+        if isinstance(pop, str):
+            if pop not in self.populations:
+                raise ValueError(f"{role}={pop!r} is not in the network; populations: "
+                                 f"{sorted(self.populations)}")
+            return self.populations[pop]
+        raise TypeError(f"{role} must be a population handle (from Network.add) or its name, "
+                        f"got {type(pop).__name__}")
+
+    def _synapses(self, syn, pre, post):
+        if isinstance(syn, (FixedSynapses, FloatSynapses)):
+            family = "fixed" if isinstance(syn, FixedSynapses) else "float"
+            self._join_family(family, f"connection {pre.name!r} -> {post.name!r} ({type(syn).__name__})")
+        elif self.family == "float":
+            syn = FloatSynapses(syn)
+        elif self.family == "fixed":
+            syn = FixedSynapses(syn)
+        else:
+            raise TypeError("pass FixedSynapses or FloatSynapses (the network's family is not known "
+                            "yet: it has no neuron population)")
+        if syn.shape != (post.n, pre.n):
+            raise ValueError(f"connection {pre.name!r} -> {post.name!r}: synapses have shape "
+                             f"{syn.shape}; expected (post.n, pre.n) = ({post.n}, {pre.n}) "
+                             f"W[post, pre]")
+        return syn
+
+    @staticmethod
+    def _delays(delays, syn, pre, post):
+        if delays is None:
+            return None
+        where = f"delays of {pre.name!r} -> {post.name!r}"
+        if np.ndim(delays) == 0 and not is_sparse(delays):
+            d = int(V.int_param(where, delays, 0, MAX_DELAY))
+            return None if d == 0 else d
+        shape = getattr(delays, "shape", np.shape(delays))
+        if tuple(shape) != syn.shape:
+            raise ValueError(f"{where} have shape {tuple(shape)}; expected the weights' shape {syn.shape}")
+        post_i, pre_i = syn.synapse_coords()
+        if is_sparse(delays):
+            import scipy.sparse as sp
+            vals = np.asarray(sp.csr_matrix(delays)[post_i, pre_i]).ravel() if post_i.size else np.zeros(0)
+            all_vals = delays.data
+        else:
+            arr = V._numeric_array(where, delays)
+            vals, all_vals = arr[post_i, pre_i], arr
+        V.int_param(where, all_vals, 0, MAX_DELAY)
+        vals = V.int_param(where, vals, 0, MAX_DELAY).astype(np.uint8)
+        if vals.size == 0 or np.all(vals == vals[0]):
+            d = int(vals[0]) if vals.size else 0
+            return None if d == 0 else d
+        return vals
+
+    # -- information -----------------------------------------------------------------------
+    @property
+    def num_synapses(self) -> int:
+        return sum(c.synapses.nnz for c in self.connections if c.synapses is not None)
+
+    def __repr__(self):
+        pops = ", ".join(f"{p.name}: {type(p.model).__name__}({p.n})" for p in self.populations.values())
+        return f"Network({self.family or '?'}; {pops}; {len(self.connections)} connection(s))"
+
+    def compiled(self) -> "_Compiled":
+        """The flattened network (built once, rebuilt after add/connect)."""
+        if self._compiled is None:
+            self._compiled = _Compiled(self)
+        return self._compiled
+
+
+def _cat(parts, dtype):
+    return np.concatenate([np.asarray(p, dtype=dtype).ravel() for p in parts]) if parts else np.zeros(0, dtype)
+
+
+class _Compiled:
+    """The network as the plain arrays :func:`run_network` takes (prepared once)."""
+
+    def __init__(self, net: Network):
+        if not net.populations:
+            raise ValueError("the network has no populations")
+        fixed = net.family != "float"
+        self.fixed = fixed
+        self.net = net
+        pops = list(net.populations.values())
+        self.pops, self.conns = pops, list(net.connections)
+        P, C = len(pops), len(self.conns)
+        n = np.array([p.n for p in pops], np.int64)
+        off = np.zeros(P, np.int64)
+        np.cumsum(n[:-1], out=off[1:])
+        self.off, self.n, self.N = off, n, int(n.sum())
+        N = self.N
+        vdt = np.int32 if fixed else np.float64
+        self.vdt = vdt
+
+        model = np.zeros(P, np.int32)
+        reset_int = np.zeros(P, np.int64)
+        reset_off = np.zeros(P, np.int64)
+        src_off = np.zeros(P, np.int64)
+        src_len = np.ones(P, np.int64)
+        neur = [np.zeros(N, vdt) for _ in range(5)] + [np.zeros(N, np.int64)]
+        src_parts, pos = [], 0
+        for k, p in enumerate(pops):
+            sl = slice(off[k], off[k] + n[k])
+            if p.is_source:
+                data = p.model.as_int32() if fixed else p.model.as_float64()
+                model[k] = NK.MODEL_SOURCE
+                src_off[k], src_len[k] = pos, data.shape[0]
+                src_parts.append(data)
+                pos += data.size
+                continue
+            model[k] = p.model.model_code
+            reset_int[k], reset_off[k] = p.model.reset_schedule()
+            for dst, src in zip(neur, p.model.engine_arrays()):
+                dst[sl] = src
+        self.src_data = _cat(src_parts, vdt)
+
+        # incoming connections per population, in connection order
+        inc = [[c.index for c in self.conns if c.post.index == k] for k in range(P)]
+        inc_ptr = np.zeros(P + 1, np.int64)
+        np.cumsum([len(x) for x in inc], out=inc_ptr[1:])
+        inc_conn = np.array([c for x in inc for c in x], np.int64)
+
+        wdt = np.int16 if fixed else np.float64
+        cols = {name: np.zeros(C, np.int64) for name in
+                ("pre", "post", "fmt", "graded", "lsh", "rsh", "wrap", "nslots", "acc_off", "delay",
+                 "staged", "stage_off", "ptr_off", "syn_off", "csc_off", "wt_off", "dly_off")}
+        indptr_p, packed_p, idx_p, w_p, wt_p, dly_p = [], [], [], [], [], []
+        acc_pos = stage_pos = ptr_pos = syn_pos = csc_pos = wt_pos = dly_pos = 0
+        acc_int64 = False
+        for c in self.conns:
+            k = c.index
+            cols["pre"][k], cols["post"][k] = c.pre.index, c.post.index
+            cols["nslots"][k] = 1
+            if c.synapses is None:
+                cols["fmt"][k] = NK.FMT_DIRECT
+                continue
+            syn = c.synapses
+            n_post = c.post.n
+            packed, csc_idx, csc_w, wt, fmt = syn.storage()
+            graded = syn.num_message_bits > 0
+            per_syn = isinstance(c.delays, np.ndarray)
+            e = syn.weight_exp if fixed else 0
+            # Where Lava forms a graded sum in int32 before the shift: Dense and Sparse
+            # (numpy/scipy int32 dot), DelaySparse (scipy dot, binary too); DelayDense sums
+            # int32 products in int64.
+            wrap = (graded and not (c.delays is not None and not syn.sparse_input)) or \
+                   (c.delays is not None and syn.sparse_input)
+            cols["fmt"][k], cols["graded"][k], cols["wrap"][k] = fmt, graded, wrap
+            cols["lsh"][k], cols["rsh"][k] = max(e, 0), max(-e, 0)
+            cols["nslots"][k] = c.max_delay + 1
+            cols["delay"][k] = 0 if per_syn else c.max_delay
+            cols["staged"][k] = per_syn
+            cols["acc_off"][k] = acc_pos
+            acc_pos += cols["nslots"][k] * n_post
+            if per_syn:
+                cols["stage_off"][k] = stage_pos
+                stage_pos += cols["nslots"][k] * n_post
+                cols["dly_off"][k] = dly_pos
+                dly_p.append(c.delays)
+                dly_pos += c.delays.size
+            elif fixed and not wrap and (graded or syn.acc_dtype == np.int64):
+                acc_int64 = True  # a raw one-step sum could leave int32 before its shift
+            cols["ptr_off"][k] = ptr_pos
+            indptr_p.append(syn.indptr)
+            ptr_pos += syn.indptr.size
+            cols["syn_off"][k], cols["csc_off"][k] = syn_pos, csc_pos
+            packed_p.append(packed)
+            syn_pos += packed.size
+            idx_p.append(csc_idx)
+            w_p.append(csc_w)
+            csc_pos += csc_w.size
+            cols["wt_off"][k] = wt_pos
+            wt_p.append(wt)
+            wt_pos += wt.size
+        self.acc_dtype = (np.int64 if acc_int64 else np.int32) if fixed else np.float64
+        self.acc_size, self.stage_size = acc_pos, stage_pos
+        self.syn = (_cat(indptr_p, np.int64), _cat(packed_p, np.int32), _cat(idx_p, np.uint32),
+                    _cat(w_p, wdt), _cat(wt_p, wdt), _cat(dly_p, np.uint8))
+        self.conn_cols = cols
+        self.conn_arrays = tuple(cols[k] for k in
+                                 ("pre", "post", "fmt", "graded", "lsh", "rsh", "wrap", "nslots",
+                                  "acc_off", "delay", "staged", "stage_off", "ptr_off", "syn_off",
+                                  "csc_off", "wt_off", "dly_off"))
+        self.pop_arrays = (model, off, n, reset_int, reset_off, src_off, src_len, inc_ptr, inc_conn)
+        self.neur = tuple(neur)
+
+    def index(self, name) -> int:
+        return self.net.populations[name].index
+
+    def fresh_state(self) -> "NetworkState":
+        vdt, N = self.vdt, self.N
+        return NetworkState(t=0, u=np.zeros(N, vdt), v=np.zeros(N, vdt),
+                            ref_end=np.zeros(N, np.int64), acc=np.zeros(self.acc_size, self.acc_dtype),
+                            compiled=self)
+
+
+@dataclass
+class NetworkState:
+    """The full state of a network between steps: Lava's ``time_step`` ``t`` (steps run),
+    u, v and the refractory end step of every neuron (global index space), and the
+    synaptic input still on its way (``acc``: each connection's slots). Continue a run
+    bit-exactly with ``simulate(net, steps, state=trace.final)``; :meth:`population` and
+    :meth:`pending` read it per population / connection."""
+
+    t: int
+    u: np.ndarray
+    v: np.ndarray
+    ref_end: np.ndarray
+    acc: np.ndarray
+    compiled: _Compiled = field(repr=False)
+
+    def population(self, name) -> dict:
+        """``{"u", "v", "ref_end"}`` of one population (copies)."""
+        c = self.compiled
+        k = c.index(name)
+        sl = slice(c.off[k], c.off[k] + c.n[k])
+        return {"u": self.u[sl].copy(), "v": self.v[sl].copy(), "ref_end": self.ref_end[sl].copy()}
+
+    def pending(self, k: int) -> np.ndarray:
+        """Connection ``k``'s slots, shape (nslots, n_post): slot ``s`` is read at the step
+        ``t`` with ``t % nslots == s``."""
+        c = self.compiled
+        cols = c.conn_cols
+        n_post = c.n[cols["post"][k]]
+        a0 = cols["acc_off"][k]
+        return self.acc[a0:a0 + cols["nslots"][k] * n_post].reshape(-1, n_post).copy()
+
+    def copy(self) -> "NetworkState":
+        return NetworkState(self.t, self.u.copy(), self.v.copy(), self.ref_end.copy(), self.acc.copy(),
+                            self.compiled)
+
+
+class NetworkTrace(dict):
+    """One :class:`~lava_eirate.Trace` per recorded population (``trace["exc"]``), plus
+    ``final`` (a :class:`NetworkState`) and ``num_steps``."""
+
+    def __init__(self, traces, final, num_steps):
+        super().__init__(traces)
+        self.final = final
+        self.num_steps = num_steps
+
+
+def _record_spec(record, net: Network) -> dict:
+    neurons = [p.name for p in net.populations.values() if not p.is_source]
+    if record is None:
+        return {name: RECORDABLE for name in neurons}
+    if not isinstance(record, dict):
+        raise TypeError(f"record must be a dict {{population: ('s', 'u', 'v')}} or None, "
+                        f"got {type(record).__name__}")
+    out = {}
+    for name, what in record.items():
+        if name not in net.populations or net.populations[name].is_source:
+            raise ValueError(f"record names {name!r}, which is not a neuron population of the "
+                             f"network; neuron populations: {neurons}")
+        what = (what,) if isinstance(what, str) else tuple(what or ())
+        bad = [w for w in what if w not in RECORDABLE]
+        if bad:
+            raise ValueError(f"record[{name!r}] = {what!r} contains {bad}; legal entries: {RECORDABLE}")
+        out[name] = what
+    return out
+
+
+def _initial_state(comp: _Compiled, state, init) -> NetworkState:
+    if state is not None:
+        if init is not None:
+            raise ValueError("pass either state= (continue a run) or init= (initial u/v), not both")
+        if not isinstance(state, NetworkState) or state.compiled is not comp:
+            raise ValueError("state must be the .final of a trace of this same network "
+                             "(rebuilt networks need a new run)")
+        return state.copy()
+    st = comp.fresh_state()
+    if init is None:
+        return st
+    if not isinstance(init, dict):
+        raise TypeError(f"init must be a dict {{population: {{'u': ..., 'v': ...}}}}, got {type(init).__name__}")
+    for name, values in init.items():
+        if name not in comp.net.populations or comp.net.populations[name].is_source:
+            raise ValueError(f"init names {name!r}, which is not a neuron population of the network")
+        k = comp.index(name)
+        sl = slice(comp.off[k], comp.off[k] + comp.n[k])
+        for var, val in dict(values).items():
+            if var not in ("u", "v"):
+                raise ValueError(f"init[{name!r}] has {var!r}; legal keys: 'u', 'v'")
+            label = f"init[{name!r}][{var!r}]"
+            if comp.fixed:
+                arr = V.int_param(label, val, *L.UV_INIT_RANGE, n=int(comp.n[k]))
+            else:
+                arr = V.float_param(label, val, n=int(comp.n[k]))
+            getattr(st, var)[sl] = arr
+    return st
+
+
+class _Run:
+    """Scratch arrays and recorders for one call of :func:`simulate` (or repeated steps)."""
+
+    def __init__(self, comp: _Compiled, spec: dict, num_steps: int):
+        self.comp = comp
+        P = len(comp.pops)
+        cs, cu, cv = (np.full(P, -1, np.int64) for _ in range(3))
+        width = {"s": 0, "u": 0, "v": 0}
+        for name, what in spec.items():
+            k = comp.index(name)
+            for var, col in (("s", cs), ("u", cu), ("v", cv)):
+                if var in what:
+                    col[k] = width[var]
+                    width[var] += int(comp.n[k])
+        self.cols = (cs, cu, cv)
+        self.rec = (np.zeros((num_steps if width["s"] else 0, width["s"]), np.int8),
+                    np.zeros((num_steps if width["u"] else 0, width["u"]), comp.vdt),
+                    np.zeros((num_steps if width["v"] else 0, width["v"]), comp.vdt))
+        N = comp.N
+        self.pay = np.zeros(N, comp.vdt)
+        self.stage = np.zeros(comp.stage_size, np.int64 if comp.fixed else np.float64)
+        self.marker = np.zeros(comp.stage_size, np.uint8)
+        self.dirty = np.zeros(comp.stage_size, np.int64)
+        self.work = (np.zeros(N, np.int64 if comp.fixed else np.float64), np.zeros(N, np.int64),
+                     np.zeros(P, np.int64))
+
+    def steps(self, st: NetworkState, row0: int, k: int) -> np.ndarray:
+        """Run k steps from ``st`` (in place), recording into rows ``row0 ..``."""
+        comp = self.comp
+        rec = tuple(r[row0:row0 + k] if r.shape[0] else r for r in self.rec)
+        counts = NK.run_network(st.t, k, comp.pop_arrays + self.cols, comp.neur,
+                                (st.u, st.v, st.ref_end, self.pay, st.acc, self.stage, self.marker,
+                                 self.dirty), comp.conn_arrays, comp.syn, comp.src_data, rec, self.work)
+        st.t += k
+        return counts
+
+
+def simulate(net: Network, num_steps: int, record=None, *, state=None, init=None,
+             progress: bool | None = None) -> NetworkTrace:
+    """Run a :class:`Network` for ``num_steps`` steps.
+
+    record : ``{population: ("s", "u", "v") or a subset or one name}``; None records s, u
+        and v of every neuron population.
+    state : the ``.final`` of a previous trace of this network: continue from it (bit-
+        identical to one long run, Lava's ``time_step`` included).
+    init : initial u and/or v per population, ``{"exc": {"v": v0}}`` (scalars or (n,);
+        fixed: integers in [-(2**23 - 1), 2**23 - 1]).
+    progress : progress bar on stderr (None: only on an interactive stderr for long runs).
+
+    Returns a :class:`NetworkTrace`: ``trace["exc"].s`` (T, n) bool (int8 +-1 for ternary
+    populations), ``.u``, ``.v`` (T, n) int32 (fixed) or float64; ``trace.final``.
+    """
+    return _simulate(net, num_steps, record, state, init, progress, "simulate")
+
+
+def _simulate(net, num_steps, record, state, init, progress, label) -> NetworkTrace:
+    from .simulators import Trace, _run_steps
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a lava_eirate.Network, got {type(net).__name__}")
+    num_steps = V.as_count("num_steps", num_steps)
+    spec = _record_spec(record, net)
+    comp = net.compiled()
+    st = _initial_state(comp, state, init)
+    run = _Run(comp, spec, num_steps)
+    totals = np.zeros(len(comp.pops), np.int64)
+
+    def chunk(t0, k):
+        c = run.steps(st, t0, k)
+        totals[:] += c
+        return int(c.sum())
+
+    _run_steps(chunk, label, num_steps, comp.N, net.num_synapses, progress)
+    traces = {}
+    cs, cu, cv = run.cols
+    for name, what in spec.items():
+        k = comp.index(name)
+        nk = int(comp.n[k])
+        s = u = v = None
+        if "s" in what:
+            s = run.rec[0][:, cs[k]:cs[k] + nk]
+            ternary = comp.pops[k].model.model_code == NK.MODEL_TERNARY
+            s = s.copy() if ternary else s.astype(bool)
+        if "u" in what:
+            u = run.rec[1][:, cu[k]:cu[k] + nk].copy()
+        if "v" in what:
+            v = run.rec[2][:, cv[k]:cv[k] + nk].copy()
+        traces[name] = Trace(s=s, u=u, v=v, num_steps=num_steps, n=nk,
+                             kind="fixed" if comp.fixed else "float", num_spikes=int(totals[k]))
+    return NetworkTrace(traces, st, num_steps)
