@@ -178,6 +178,10 @@ def lava_processes(net, init=None):
     for c in net.connections:
         src, dst = pops[c.pre.name], pops[c.post.name]
         if c.synapses is None:
+            if any(d.synapses is None and (d.pre, d.post) == (c.pre, c.post)
+                   for d in net.connections[:c.index]):
+                raise ValueError(f"{c.pre.name!r} feeds {c.post.name!r} directly twice: Lava connects "
+                                 f"two ports once (the engine adds both)")
             src.s_out.connect(dst.a_in)
             continue
         syn = c.synapses
@@ -207,6 +211,23 @@ def lava_processes(net, init=None):
     return pops, conns
 
 
+def _components(net) -> list[list[str]]:
+    """Names of the populations of each connected component of ``net``."""
+    parent = {name: name for name in net.populations}
+
+    def root(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for c in net.connections:
+        parent[root(c.pre.name)] = root(c.post.name)
+    groups = {}
+    for name in net.populations:
+        groups.setdefault(root(name), []).append(name)
+    return list(groups.values())
+
+
 def run_network(net, num_steps: int, record=None, init=None):
     """Run a :class:`lava_eirate.Network` through Lava's own processes and runtime
     (``Loihi2SimCfg(select_tag="fixed_pt")`` or ``"floating_pt"`` by the network's family)
@@ -227,15 +248,18 @@ def run_network(net, num_steps: int, record=None, init=None):
             mon.probe(proc.s_out if var == "s" else getattr(proc, var), num_steps)
     fixed = net.family == "fixed"
     tag = "fixed_pt" if fixed else "floating_pt"
-    first = next(iter(pops.values()))
-    try:
-        first.run(condition=RunSteps(num_steps=num_steps), run_cfg=Loihi2SimCfg(select_tag=tag))
-        data = {}
-        for (name, var), mon in mons.items():
-            key = "s_out" if var == "s" else var
-            data.setdefault(name, {})[key] = mon.get_data()[pops[name].name][key]
-    finally:
-        first.stop()
+    data = {}
+    for component in _components(net):
+        # Lava compiles and runs the graph reachable from one process: once per component.
+        first = pops[component[0]]
+        try:
+            first.run(condition=RunSteps(num_steps=num_steps), run_cfg=Loihi2SimCfg(select_tag=tag))
+            for (name, var), mon in mons.items():
+                if name in component:
+                    key = "s_out" if var == "s" else var
+                    data.setdefault(name, {})[key] = mon.get_data()[pops[name].name][key]
+        finally:
+            first.stop()
     out = {}
     dt = np.int32 if fixed else np.float64
     for name, what in spec.items():
