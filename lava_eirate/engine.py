@@ -40,7 +40,9 @@ from .params import (FixedLIF, FixedLIFRefractory, FixedLIFReset, FixedSynapses,
 MAX_DELAY = 62
 NEURON_MODELS = (FixedLIF, FixedLIFReset, FixedTernaryLIF, FixedLIFRefractory,
                  FloatLIF, FloatLIFReset, FloatTernaryLIF, FloatLIFRefractory)
-RECORDABLE = ("s", "u", "v")
+#: s (spikes), u, v, and a: the population's synaptic input of the step (int32 in fixed point,
+#: the sum of its connections' outputs and direct inputs, before the << 6 alignment).
+RECORDABLE = ("s", "u", "v", "a")
 _I32 = np.iinfo(np.int32)
 
 
@@ -432,7 +434,7 @@ class NetworkTrace(dict):
 def _record_spec(record, net: Network) -> dict:
     neurons = [p.name for p in net.populations.values() if not p.is_source]
     if record is None:
-        return {name: RECORDABLE for name in neurons}
+        return {name: ("s", "u", "v") for name in neurons}
     if not isinstance(record, dict):
         raise TypeError(f"record must be a dict {{population: ('s', 'u', 'v')}} or None, "
                         f"got {type(record).__name__}")
@@ -485,18 +487,16 @@ class _Run:
     def __init__(self, comp: _Compiled, spec: dict, num_steps: int):
         self.comp = comp
         P = len(comp.pops)
-        cs, cu, cv = (np.full(P, -1, np.int64) for _ in range(3))
-        width = {"s": 0, "u": 0, "v": 0}
+        self.cols = tuple(np.full(P, -1, np.int64) for _ in RECORDABLE)
+        width = dict.fromkeys(RECORDABLE, 0)
         for name, what in spec.items():
             k = comp.index(name)
-            for var, col in (("s", cs), ("u", cu), ("v", cv)):
+            for var, col in zip(RECORDABLE, self.cols):
                 if var in what:
                     col[k] = width[var]
                     width[var] += int(comp.n[k])
-        self.cols = (cs, cu, cv)
-        self.rec = (np.zeros((num_steps if width["s"] else 0, width["s"]), np.int8),
-                    np.zeros((num_steps if width["u"] else 0, width["u"]), comp.vdt),
-                    np.zeros((num_steps if width["v"] else 0, width["v"]), comp.vdt))
+        self.rec = tuple(np.zeros((num_steps if width[var] else 0, width[var]), np.int8 if var == "s" else comp.vdt)
+                         for var in RECORDABLE)
         N = comp.N
         self.pay = np.zeros(N, comp.vdt)
         self.stage = np.zeros(comp.stage_size, np.int64 if comp.fixed else np.float64)
@@ -552,19 +552,14 @@ def _simulate(net, num_steps, record, state, init, progress, label) -> NetworkTr
 
     _run_steps(chunk, label, num_steps, comp.N, net.num_synapses, progress)
     traces = {}
-    cs, cu, cv = run.cols
     for name, what in spec.items():
         k = comp.index(name)
         nk = int(comp.n[k])
-        s = u = v = None
-        if "s" in what:
-            s = run.rec[0][:, cs[k]:cs[k] + nk]
-            ternary = comp.pops[k].model.model_code == NK.MODEL_TERNARY
-            s = s.copy() if ternary else s.astype(bool)
-        if "u" in what:
-            u = run.rec[1][:, cu[k]:cu[k] + nk].copy()
-        if "v" in what:
-            v = run.rec[2][:, cv[k]:cv[k] + nk].copy()
-        traces[name] = Trace(s=s, u=u, v=v, num_steps=num_steps, n=nk,
-                             kind="fixed" if comp.fixed else "float", num_spikes=int(totals[k]))
+        got = {var: rec[:, col[k]:col[k] + nk].copy() if var in what else None
+               for var, rec, col in zip(RECORDABLE, run.rec, run.cols)}
+        if got["s"] is not None and comp.pops[k].model.model_code != NK.MODEL_TERNARY:
+            got["s"] = got["s"].astype(bool)
+        traces[name] = Trace(s=got["s"], u=got["u"], v=got["v"], num_steps=num_steps, n=nk,
+                             kind="fixed" if comp.fixed else "float", num_spikes=int(totals[k]),
+                             a=got["a"])
     return NetworkTrace(traces, st, num_steps)

@@ -35,6 +35,8 @@ class Trace:
     kind: str
     final: dict = field(default_factory=dict, repr=False)
     num_spikes: int = 0
+    #: (T, n) synaptic input of each step when recorded (``le.simulate(record={..: "a"})``).
+    a: np.ndarray | None = field(default=None, repr=False)
 
     def spike_counts(self) -> np.ndarray:
         """Spikes per neuron over the run (needs ``s`` recorded)."""

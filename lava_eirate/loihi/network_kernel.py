@@ -95,20 +95,20 @@ def _contrib(w, p):
 
 
 def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p2, p3, p4,
-                      ref_period, pay, rec_s, rec_u, rec_v, row, cs, cu, cv):
+                      ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
     """Update one neuron population for step ``t`` (see the overloads); returns spikes."""
     raise NotImplementedError
 
 
 @overload(update_population)
 def _update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p2, p3, p4,
-                       ref_period, pay, rec_s, rec_u, rec_v, row, cs, cu, cv):
+                       ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
     kernel = _fixed_population if isinstance(u.dtype, types.Integer) else _float_population
 
     def impl(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p2, p3, p4,
-             ref_period, pay, rec_s, rec_u, rec_v, row, cs, cu, cv):
+             ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
         return kernel(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p2, p3, p4,
-                      ref_period, pay, rec_s, rec_u, rec_v, row, cs, cu, cv)
+                      ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca)
     return impl
 
 
@@ -124,7 +124,7 @@ def _record(g, i, row, s, uu, vv, rec_s, rec_u, rec_v, cs, cu, cv):
 
 @njit(cache=True)
 def _fixed_population(model, t, reset_now, off, n, ain, u, v, ref_end, ukeep, vkeep, bias,
-                      vth, vth_lo, ref_period, pay, rec_s, rec_u, rec_v, row, cs, cu, cv):
+                      vth, vth_lo, ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
     """Loihi integer update of neurons ``off .. off+n-1`` at Lava time step ``t``.
 
     ``ukeep = 4096 - du - 1``, ``vkeep = 4096 - dv``, ``bias = bias_mant << bias_exp``,
@@ -138,6 +138,9 @@ def _fixed_population(model, t, reset_now, off, n, ain, u, v, ref_end, ukeep, vk
     ``PyLifRefractoryModelFloat``.
     """
     spikes = 0
+    if ca >= 0:
+        for i in range(n):
+            rec_a[row, ca + i] = wrap_int32(ain[off + i])
     if model == MODEL_LIF_RESET and reset_now:
         for i in range(n):
             u[off + i] = 0
@@ -176,12 +179,15 @@ def _fixed_population(model, t, reset_now, off, n, ain, u, v, ref_end, ukeep, vk
 
 @njit(cache=True)
 def _float_population(model, t, reset_now, off, n, ain, u, v, ref_end, du, dv, bias,
-                      vth, vth_lo, ref_period, pay, rec_s, rec_u, rec_v, row, cs, cu, cv):
+                      vth, vth_lo, ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
     """Lava's float models: ``u = u*(1-du) + a``; ``v = v*(1-dv) + u + bias``; spike where
     ``v > vth`` (ternary: +1 above ``vth_hi``, -1 below ``vth_lo``), v reset to 0.
     LIFReset zeroes u and v first on reset steps; LIFRefractory holds v while
     ``ref_end >= t`` (``PyLifRefractoryModelFloat``), its threshold test included."""
     spikes = 0
+    if ca >= 0:
+        for i in range(n):
+            rec_a[row, ca + i] = ain[off + i]
     if model == MODEL_LIF_RESET and reset_now:
         for i in range(n):
             u[off + i] = 0.0
@@ -331,13 +337,13 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
     views). Returns the number of spikes per population (int64, ``(P,)``).
     """
     (pop_model, pop_off, pop_n, reset_int, reset_off, src_off, src_len, inc_ptr, inc_conn,
-     rec_cs, rec_cu, rec_cv) = pops
+     rec_cs, rec_cu, rec_cv, rec_ca) = pops
     p0, p1, p2, p3, p4, ref_period = neur
     u, v, ref_end, pay, acc, stage, marker, dirty = state
     (c_pre, c_post, c_fmt, c_graded, c_lsh, c_rsh, c_wrap, c_nslots, c_acc_off, c_delay,
      c_staged, c_stage_off, c_ptr_off, c_syn_off, c_csc_off, c_wt_off, c_dly_off) = conns
     indptr, packed, csc_idx, csc_w, wt, delays = syn
-    rec_s, rec_u, rec_v = rec
+    rec_s, rec_u, rec_v, rec_a = rec
     ain, spk, nspk = work
     P = pop_model.shape[0]
     C = c_pre.shape[0]
@@ -378,7 +384,8 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
             reset_now = reset_int[p] > 0 and (t % reset_int[p]) == reset_off[p]
             counts[p] += update_population(pop_model[p], t, reset_now, off, n, ain, u, v, ref_end,
                                            p0, p1, p2, p3, p4, ref_period, pay, rec_s, rec_u,
-                                           rec_v, step, rec_cs[p], rec_cu[p], rec_cv[p])
+                                           rec_v, rec_a, step, rec_cs[p], rec_cu[p], rec_cv[p],
+                                           rec_ca[p])
         # 3. who sent something
         for p in range(P):
             nspk[p] = _compact(pay, pop_off[p], pop_n[p], spk)
