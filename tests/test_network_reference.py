@@ -50,3 +50,104 @@ def test_continuing_from_final_state_equals_one_run(spec):
         for var in "suv":
             assert np.array_equal(getattr(tr, var)[k:], getattr(rest[name], var)), (name, var)
     assert rest.final.t == T
+
+
+def small_net():
+    net = le.Network()
+    e = net.add(le.FixedLIF(4, du=100, dv=100, vth=10, bias_mant=500, bias_exp=3), name="e")
+    i = net.add(le.FixedLIF(3, du=100, dv=100, vth=10), name="i")
+    return net, e, i
+
+
+def test_connect_errors_name_the_populations_and_shape():
+    net, e, i = small_net()
+    with pytest.raises(ValueError, match=r"'e' -> 'i'.*shape \(4, 3\).*expected \(post.n, pre.n\) = \(3, 4\)"):
+        net.connect(e, i, le.FixedSynapses(np.ones((4, 3), int)))
+    with pytest.raises(ValueError, match=r"post='x' is not in the network; populations: \['e', 'i'\]"):
+        net.connect(e, "x", le.FixedSynapses(np.ones((3, 4), int)))
+    with pytest.raises(ValueError, match=r"delays of 'e' -> 'i'.*= 63 is out of range \[0, 62\]"):
+        net.connect(e, i, le.FixedSynapses(np.ones((3, 4), int)), delays=63)
+    with pytest.raises(ValueError, match=r"delays of 'e' -> 'i'\[1, 2\] = -1 is out of range \[0, 62\]"):
+        d = np.zeros((3, 4), int)
+        d[1, 2] = -1
+        net.connect(e, i, le.FixedSynapses(np.ones((3, 4), int)), delays=d)
+    with pytest.raises(ValueError, match=r"delays of 'e' -> 'i' have shape \(4, 3\); expected the weights' shape \(3, 4\)"):
+        net.connect(e, i, le.FixedSynapses(np.ones((3, 4), int)), delays=np.zeros((4, 3), int))
+    with pytest.raises(ValueError, match="only for a SpikeSource"):
+        net.connect(e, i)
+    with pytest.raises(TypeError, match="network is fixed-point"):
+        net.connect(e, i, le.FloatSynapses(np.ones((3, 4))))
+    with pytest.raises(TypeError, match="network is fixed-point"):
+        net.add(le.FloatLIF(2, 0.1, 0.1, 1.0))
+    with pytest.raises(ValueError, match="already in the network"):
+        net.add(le.FixedLIF(2, 0, 0, 0), name="e")
+    other, e2, _ = small_net()
+    with pytest.raises(ValueError, match="population of another network"):
+        net.connect(e2, i, le.FixedSynapses(np.ones((3, 4), int)))
+    src = net.add(le.SpikeSource(np.ones((5, 2), bool)), name="src")
+    with pytest.raises(ValueError, match="source 'src' has n=2 but population 'i' has n=3"):
+        net.connect(src, i)
+    with pytest.raises(ValueError, match="is a SpikeSource; connections must end at neurons"):
+        net.connect(e, src, le.FixedSynapses(np.ones((2, 4), int)))
+    with pytest.raises(TypeError, match="population must be one of"):
+        net.add(np.ones(3))
+
+
+def test_bad_source_data_and_state_are_refused():
+    net, e, i = small_net()
+    net.add(le.SpikeSource(np.array([[2 ** 31, 0, 0, 0]])), name="big")
+    net.connect("big", "e")
+    with pytest.raises(ValueError, match=r"data\[0, 0\] = 2147483648 is out of range"):
+        le.simulate(net, 3)
+    net2, e2, _ = small_net()
+    with pytest.raises(ValueError, match="state must be the .final of a trace of this same network"):
+        le.simulate(net2, 3, state=le.simulate(small_net()[0], 3).final)
+    with pytest.raises(ValueError, match=r"init\['e'\]\['v'\]\[0\] = 8388608 is out of range"):
+        le.simulate(net2, 3, init={"e": {"v": [2 ** 23, 0, 0, 0]}})
+    with pytest.raises(ValueError, match=r"record names 'x'"):
+        le.simulate(net2, 3, record={"x": "s"})
+    with pytest.raises(ValueError, match=r"contains \['w'\]"):
+        le.simulate(net2, 3, record={"e": ("s", "w")})
+    with pytest.raises(ValueError, match="num_steps=0"):
+        le.simulate(net2, 0)
+    with pytest.raises(ValueError, match="vth_lo = 5 is above vth_hi = 3"):
+        le.FixedTernaryLIF(2, 0, 0, vth_hi=3, vth_lo=5)
+    with pytest.raises(ValueError, match=r"refractory_period = 63 is out of range \[1, 62\]"):
+        le.FixedLIFRefractory(2, 0, 0, 10, refractory_period=63)
+    with pytest.raises(ValueError, match=r"reset_offset = 4 is out of range \[0, 3\]"):
+        le.FixedLIFReset(2, 0, 0, 10, reset_interval=4, reset_offset=4)
+    with pytest.raises(ValueError, match=r"num_message_bits = 25 is out of range \[0, 24\]"):
+        le.FixedSynapses(np.ones((2, 2), int), num_message_bits=25)
+
+
+def test_connections_into_one_population_add_up():
+    """Two connections with the same weights equal one connection with doubled weights
+    (int32 sums, same step), and a connection can be given twice (they add)."""
+    rng = np.random.default_rng(4)
+    w = 2 * rng.integers(-30, 30, (5, 5))  # even: MIXED 8-bit truncation keeps w and 2w
+    bias = rng.integers(100, 900, 5)
+
+    def run(conns):
+        net = le.Network()
+        p = net.add(le.FixedLIF(5, du=200, dv=100, vth=300, bias_mant=bias, bias_exp=4), name="p")
+        for weights in conns:
+            net.connect(p, p, le.FixedSynapses(weights))
+        return le.simulate(net, 50)["p"]
+    once = run([2 * w])
+    twice = run([w, w])
+    assert once.num_spikes > 10
+    assert np.array_equal(once.v, twice.v) and np.array_equal(once.s, twice.s)
+
+
+def test_spike_source_is_cyclic_and_direct_input_is_same_step():
+    """RingBuffer semantics: row (t-1) % T at step t; a direct input reaches u on its own
+    step, through a connection one step later (plus the delay)."""
+    net = le.Network()
+    p = net.add(le.FixedLIF(1, du=4095, dv=4095, vth=2 ** 17 - 1), name="p")
+    q = net.add(le.FixedLIF(1, du=4095, dv=4095, vth=2 ** 17 - 1), name="q")
+    net.add(le.SpikeSource(np.array([[1], [2], [3]])), name="s")
+    net.connect("s", p)
+    net.connect("s", q, le.FixedSynapses(np.array([[10]]), num_message_bits=8), delays=2)
+    tr = le.simulate(net, 8, record={"p": "a", "q": "a"})
+    assert tr["p"].a[:, 0].tolist() == [1, 2, 3, 1, 2, 3, 1, 2]
+    assert tr["q"].a[:, 0].tolist() == [0, 0, 0, 10, 20, 30, 10, 20]
