@@ -6,6 +6,12 @@ Same network, same steps, results checked identical, side by side in one run:
   * N=100,000, p=0.001 -- lava_eirate alone (synaptic events/s on one core)
 plus weight memory per synapse and the start-up time of a second process (JIT cache).
 
+Networks of populations (le.Network), the same synapses as the N=1,000 row:
+  * E/I as 2 populations x 4 connections (E->E, E->I, I->E, I->I), each with its own
+    sign mode, vs the one-matrix population; and vs Lava's LIF x 2 + Dense x 4;
+  * 4 populations x 8 connections with per-synapse delays 0..20 (DelayDense), vs the
+    same graph without delays; and vs Lava's LIF x 4 + DelayDense x 8.
+
 Network: 80/20 E/I, integer weights (E in [0, 40], I in [-160, 0]), heterogeneous bias so
 that roughly 5-20% of neurons spike per step. Prints a table and writes JSON.
 
@@ -162,6 +168,86 @@ def case(n, p, steps, connection, lava_steps, numpy_steps, repeats=3, seed=0):
     return row
 
 
+def population_net(neurons, W, n_pops, delays_max=0, seed=1, dense=True):
+    """The network of ``W`` split into ``n_pops`` populations (edges at equal sizes, or
+    80/20 for 2), one connection per nonempty block, optional per-synapse delays."""
+    rng = np.random.default_rng(seed)
+    n = W.shape[0]
+    edges = np.array([0, int(0.8 * n), n]) if n_pops == 2 else np.linspace(0, n, n_pops + 1).astype(int)
+    net = le.Network()
+    for a in range(n_pops):
+        sl = slice(edges[a], edges[a + 1])
+        net.add(le.FixedLIF(edges[a + 1] - edges[a], neurons.du, neurons.dv, neurons.vth,
+                            np.broadcast_to(neurons.bias_mant, (n,))[sl],
+                            np.broadcast_to(neurons.bias_exp, (n,))[sl]), name=f"p{a}")
+    W = sp.csr_matrix(W)
+    for b in range(n_pops):
+        for a in range(n_pops):
+            block = W[edges[a]:edges[a + 1], edges[b]:edges[b + 1]]
+            if block.nnz == 0:
+                continue
+            delays = rng.integers(0, delays_max + 1, block.shape) if delays_max else None
+            net.connect(f"p{b}", f"p{a}", le.FixedSynapses(block.toarray() if dense else block), delays=delays)
+    return net, edges
+
+
+def net_events(trace, net) -> int:
+    total = 0
+    for c in net.connections:
+        fan_out = np.diff(sp.csc_matrix(c.synapses.effective_weights(sparse=True)).indptr)
+        total += int(trace[c.pre.name].s.sum(axis=0) @ fan_out)
+    return total
+
+
+def lava_run_network(net, num_steps):
+    """Lava's own processes for ``net``: seconds for num_steps after a 1-step warm-up, and
+    the final u, v of every population."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava_eirate.lava_ref import lava_processes
+    pops, _ = lava_processes(net)
+    first = next(iter(pops.values()))
+    cfg = Loihi2SimCfg(select_tag="fixed_pt")
+    try:
+        first.run(condition=RunSteps(num_steps=1), run_cfg=cfg)
+        t0 = time.perf_counter()
+        first.run(condition=RunSteps(num_steps=num_steps), run_cfg=cfg)
+        seconds = time.perf_counter() - t0
+        state = {k: (p.u.get().astype(np.int64), p.v.get().astype(np.int64)) for k, p in pops.items()}
+    finally:
+        first.stop()
+    return seconds, state
+
+
+def multi_case(label, net, steps, lava_steps, repeats=3, baseline=None):
+    """Time a Network; events/s relative to ``baseline`` (a row's events/s) when given."""
+    total = 1 + steps
+    rec = {name: ("s",) for name in net.populations}
+    le.simulate(net, 2, record=rec)
+    t, tr = best_of(lambda: le.simulate(net, total, record=rec), repeats)
+    ev = net_events(tr, net)
+    nnz = net.num_synapses
+    nbytes = sum(c.synapses.nbytes + (c.delays.nbytes if isinstance(c.delays, np.ndarray) else 0)
+                 for c in net.connections)
+    n = sum(p.n for p in net.populations.values())
+    row = dict(label=label, N=n, populations=len(net.populations), connections=len(net.connections),
+               nnz=nnz, steps=steps, spike_fraction=sum(x.num_spikes for x in tr.values()) / (n * total),
+               bytes_per_synapse=nbytes / nnz, le_seconds=t, le_steps_per_s=total / t,
+               le_events_per_s=ev / t)
+    if baseline is not None:
+        row["cost_vs_baseline"] = baseline / row["le_events_per_s"]
+    if lava_steps:
+        sub = le.simulate(net, 1 + lava_steps, record=rec)
+        t_lava, state = lava_run_network(net, lava_steps)
+        same = all(np.array_equal(state[k][0], sub.final.population(k)["u"]) and
+                   np.array_equal(state[k][1], sub.final.population(k)["v"]) for k in state)
+        sub_ev = net_events({k: type("T", (), {"s": v.s[1:]})() for k, v in sub.items()}, net)
+        row.update(lava_steps=lava_steps, lava_seconds=t_lava, lava_steps_per_s=lava_steps / t_lava,
+                   lava_events_per_s=sub_ev / t_lava, speedup_vs_lava=(total / t) / (lava_steps / t_lava),
+                   identical_to_lava=bool(same))
+    return row
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
@@ -173,6 +259,17 @@ def main(argv=None):
         case(10_000, 0.01, 1000 if not q else 100, "sparse", 30 if not q else 5, 100 if not q else 10),
         case(100_000, 0.001, 300 if not q else 20, "sparse", 0, 20 if not q else 0, repeats=2 if not q else 1),
     ]
+    neurons, W, _ = build_network(1_000, 0.1, 0)
+    one = rows[0]["le_events_per_s"]
+    steps_m = 2000 if not q else 200
+    lava_m = 200 if not q else 20
+    ei, _ = population_net(neurons, W, 2)
+    multi = [multi_case("E/I: 2 pops x 4 conns", ei, steps_m, lava_m, baseline=one)]
+    four, _ = population_net(neurons, W, 4)
+    multi.append(multi_case("4 pops x 16 conns", four, steps_m, 0, baseline=one))
+    four_d, _ = population_net(neurons, W, 4, delays_max=20)
+    multi.append(multi_case("4 pops x 16 conns, delays 0..20", four_d, steps_m, lava_m,
+                            baseline=multi[-1]["le_events_per_s"]))
     start = second_process_start()
     header = (f"{'N':>7} {'p':>6} {'conn':>6} {'spk/step':>8} {'B/syn':>6} | {'lava_eirate steps/s':>19} "
               f"{'events/s':>9} | {'Lava steps/s':>12} {'speedup':>8} {'same':>5} | "
@@ -187,9 +284,23 @@ def main(argv=None):
         print(f"{r['N']:>7} {r['p']:>6} {r['connection']:>6} {r['spike_fraction']:8.1%} "
               f"{r['weight_bytes_per_synapse']:6.1f} | {r['le_steps_per_s']:19.1f} "
               f"{r['le_events_per_s']:9.2e} | {lava} | {nump}")
+    print()
+    head = (f"{'network (N=1,000, p=0.1)':<32} {'B/syn':>6} {'steps/s':>9} {'events/s':>9} "
+            f"{'cost':>6} | {'Lava steps/s':>12} {'speedup':>8} {'same':>5}")
+    print(head)
+    print("-" * len(head))
+    print(f"{'1 pop x 1 conn (row 1)':<32} {rows[0]['bytes_per_synapse']:6.2f} "
+          f"{rows[0]['le_steps_per_s']:9.0f} {one:9.2e} {'1.00x':>6} |")
+    for r in multi:
+        lava = (f"{r['lava_steps_per_s']:12.1f} {r['speedup_vs_lava']:7.0f}x {str(r['identical_to_lava']):>5}"
+                if "lava_steps_per_s" in r else f"{'-':>12} {'-':>8} {'-':>5}")
+        print(f"{r['label']:<32} {r['bytes_per_synapse']:6.2f} {r['le_steps_per_s']:9.0f} "
+              f"{r['le_events_per_s']:9.2e} {r['cost_vs_baseline']:5.2f}x | {lava}")
+    print("(cost: the one-matrix population's events/s divided by this row's; for the delay row, "
+          "the same graph's without delays)")
     print(f"second process (JIT cached on disk): first result {start['first_result_s']:.2f} s "
           f"after launch, exit {start['exit_s']:.2f} s")
-    result = dict(rows=rows, second_process=start, python=platform.python_version(),
+    result = dict(rows=rows, multi_population=multi, second_process=start, python=platform.python_version(),
                   numpy=np.__version__, machine=platform.machine(), cpu_count=os.cpu_count(),
                   lava_eirate=le.__version__)
     write_json(args.out, result)

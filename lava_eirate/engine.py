@@ -32,6 +32,7 @@ from . import _validate as V
 from ._sparse import is_sparse
 from .loihi import limits as L
 from .loihi import network_kernel as NK
+from .loihi.kernels import FMT_PACKED, PACK_MASK, PACK_SHIFT
 from .params import (FixedLIF, FixedLIFRefractory, FixedLIFReset, FixedSynapses, FixedTernaryLIF,
                      FloatLIF, FloatLIFRefractory, FloatLIFReset, FloatSynapses, FloatTernaryLIF)
 
@@ -305,25 +306,23 @@ class _Compiled:
                 dst[sl] = src
         self.src_data = _cat(src_parts, vdt)
 
-        # incoming connections per population, in connection order
-        inc = [[c.index for c in self.conns if c.post.index == k] for k in range(P)]
-        inc_ptr = np.zeros(P + 1, np.int64)
-        np.cumsum([len(x) for x in inc], out=inc_ptr[1:])
-        inc_conn = np.array([c for x in inc for c in x], np.int64)
-
         wdt = np.int16 if fixed else np.float64
         cols = {name: np.zeros(C, np.int64) for name in
                 ("pre", "post", "fmt", "graded", "lsh", "rsh", "wrap", "nslots", "acc_off", "delay",
-                 "staged", "stage_off", "ptr_off", "syn_off", "csc_off", "wt_off", "dly_off")}
+                 "per_syn", "staged", "stage_off", "ptr_off", "syn_off", "csc_off", "wt_off", "dly_off",
+                 "fused")}
         indptr_p, packed_p, idx_p, w_p, wt_p, dly_p = [], [], [], [], [], []
         acc_pos = stage_pos = ptr_pos = syn_pos = csc_pos = wt_pos = dly_pos = 0
         acc_int64 = False
+        shared, readers = {}, set()  # accumulators by sharing key; connections that read one
+        fused = self._fusion_groups(fixed)
         for c in self.conns:
             k = c.index
             cols["pre"][k], cols["post"][k] = c.pre.index, c.post.index
             cols["nslots"][k] = 1
             if c.synapses is None:
                 cols["fmt"][k] = NK.FMT_DIRECT
+                readers.add(k)
                 continue
             syn = c.synapses
             n_post = c.post.n
@@ -338,19 +337,34 @@ class _Compiled:
                    (c.delays is not None and syn.sparse_input)
             cols["fmt"][k], cols["graded"][k], cols["wrap"][k] = fmt, graded, wrap
             cols["lsh"][k], cols["rsh"][k] = max(e, 0), max(-e, 0)
-            cols["nslots"][k] = c.max_delay + 1
+            nslots = c.max_delay + 1
+            staged = per_syn and fixed and e < 0
+            cols["nslots"][k] = nslots
             cols["delay"][k] = 0 if per_syn else c.max_delay
-            cols["staged"][k] = per_syn
-            cols["acc_off"][k] = acc_pos
-            acc_pos += cols["nslots"][k] * n_post
+            cols["per_syn"][k], cols["staged"][k] = per_syn, staged
+            # One accumulator for the connections into a population whose raw sums may be
+            # added before the shift: same slots, a left shift (linear modulo 2**32).
+            key = None if (staged or e < 0) else (c.post.index, nslots, max(e, 0))
+            if key is not None and key in shared:
+                cols["acc_off"][k] = shared[key]
+            else:
+                cols["acc_off"][k] = acc_pos
+                acc_pos += nslots * n_post
+                readers.add(k)
+                if key is not None:
+                    shared[key] = cols["acc_off"][k]
             if per_syn:
-                cols["stage_off"][k] = stage_pos
-                stage_pos += cols["nslots"][k] * n_post
                 cols["dly_off"][k] = dly_pos
                 dly_p.append(c.delays)
                 dly_pos += c.delays.size
-            elif fixed and not wrap and (graded or syn.acc_dtype == np.int64):
-                acc_int64 = True  # a raw one-step sum could leave int32 before its shift
+            if staged:
+                cols["stage_off"][k] = stage_pos
+                stage_pos += nslots * n_post
+            elif fixed and e < 0 and not wrap and (graded or syn.acc_dtype == np.int64):
+                acc_int64 = True  # a raw one-step sum could leave int32 before its right shift
+            if k in fused:
+                cols["fused"][k] = 1
+                continue
             cols["ptr_off"][k] = ptr_pos
             indptr_p.append(syn.indptr)
             ptr_pos += syn.indptr.size
@@ -364,16 +378,73 @@ class _Compiled:
             wt_p.append(wt)
             wt_pos += wt.size
         self.acc_dtype = (np.int64 if acc_int64 else np.int32) if fixed else np.float64
+        # what each population reads at each step: direct inputs and accumulators
+        inc = [[c.index for c in self.conns if c.post.index == k and c.index in readers] for k in range(P)]
+        inc_ptr = np.zeros(P + 1, np.int64)
+        np.cumsum([len(x) for x in inc], out=inc_ptr[1:])
+        inc_conn = np.array([c for x in inc for c in x], np.int64)
         self.acc_size, self.stage_size = acc_pos, stage_pos
+        for conns in fused.groups:
+            indptr, packed = self._fused_list(conns, cols)
+            row = dict.fromkeys(cols, 0)
+            row.update(pre=conns[0].pre.index, post=-1, fmt=FMT_PACKED,
+                       graded=cols["graded"][conns[0].index], nslots=1, ptr_off=ptr_pos, syn_off=syn_pos,
+                       csc_off=csc_pos, wt_off=wt_pos)
+            for key in cols:
+                cols[key] = np.append(cols[key], row[key])
+            indptr_p.append(indptr)
+            ptr_pos += indptr.size
+            packed_p.append(packed)
+            syn_pos += packed.size
         self.syn = (_cat(indptr_p, np.int64), _cat(packed_p, np.int32), _cat(idx_p, np.uint32),
                     _cat(w_p, wdt), _cat(wt_p, wdt), _cat(dly_p, np.uint8))
         self.conn_cols = cols
         self.conn_arrays = tuple(cols[k] for k in
                                  ("pre", "post", "fmt", "graded", "lsh", "rsh", "wrap", "nslots",
-                                  "acc_off", "delay", "staged", "stage_off", "ptr_off", "syn_off",
-                                  "csc_off", "wt_off", "dly_off"))
+                                  "acc_off", "delay", "per_syn", "staged", "stage_off", "ptr_off",
+                                  "syn_off", "csc_off", "wt_off", "dly_off", "fused"))
         self.pop_arrays = (model, off, n, reset_int, reset_off, src_off, src_len, inc_ptr, inc_conn)
         self.neur = tuple(neur)
+
+    def _fusion_groups(self, fixed):
+        """Connections from one population without delays, in the packed layout, whose
+        synapses go into one list with absolute accumulator targets (same work per
+        synapse, a quarter of the row starts for 4 targets). Returns a set-like with
+        ``groups`` (lists of 2 or more connections)."""
+        class Groups(set):
+            groups: list = []
+        out = Groups()
+        out.groups = []
+        bound = sum((c.max_delay + 1) * c.post.n for c in self.conns if c.synapses is not None)
+        if not fixed or bound > PACK_MASK + 1:
+            return out
+        by_pre = {}
+        for c in self.conns:
+            syn = c.synapses
+            if syn is not None and c.delays is None and syn.fmt == FMT_PACKED:
+                by_pre.setdefault((c.pre.index, syn.num_message_bits > 0), []).append(c)
+        for group in by_pre.values():
+            if len(group) > 1:
+                out.groups.append(group)
+                out.update(c.index for c in group)
+        return out
+
+    @staticmethod
+    def _fused_list(conns, cols):
+        """``(indptr, packed)`` of the synapses of ``conns`` by presynaptic neuron, each
+        ``(mantissa << 23) | (acc_off + post)``."""
+        pres, words = [], []
+        for c in conns:
+            post, pre = c.synapses.synapse_coords()
+            mant = c.synapses.data >> PACK_SHIFT
+            target = cols["acc_off"][c.index] + post
+            pres.append(pre)
+            words.append((mant.astype(np.int64) << PACK_SHIFT) | target)
+        pre = np.concatenate(pres)
+        order = np.argsort(pre, kind="stable")
+        indptr = np.zeros(conns[0].pre.n + 1, np.int64)
+        np.cumsum(np.bincount(pre, minlength=conns[0].pre.n), out=indptr[1:])
+        return indptr, np.concatenate(words)[order].astype(np.int32)
 
     def index(self, name) -> int:
         return self.net.populations[name].index
@@ -409,7 +480,8 @@ class NetworkState:
 
     def pending(self, k: int) -> np.ndarray:
         """Connection ``k``'s slots, shape (nslots, n_post): slot ``s`` is read at the step
-        ``t`` with ``t % nslots == s``."""
+        ``t`` with ``t % nslots == s`` (raw sums, shared with the other connections into
+        the same population that have the same slots and a left shift)."""
         c = self.compiled
         cols = c.conn_cols
         n_post = c.n[cols["post"][k]]
@@ -502,8 +574,7 @@ class _Run:
         self.stage = np.zeros(comp.stage_size, np.int64 if comp.fixed else np.float64)
         self.marker = np.zeros(comp.stage_size, np.uint8)
         self.dirty = np.zeros(comp.stage_size, np.int64)
-        self.work = (np.zeros(N, np.int64 if comp.fixed else np.float64), np.zeros(N, np.int64),
-                     np.zeros(P, np.int64))
+        self.work = (np.zeros(N, comp.vdt), np.zeros(N, np.int64), np.zeros(P, np.int64))
 
     def steps(self, st: NetworkState, row0: int, k: int) -> np.ndarray:
         """Run k steps from ``st`` (in place), recording into rows ``row0 ..``."""

@@ -1,11 +1,11 @@
 """The network engine's step loop: any graph of populations and connections, one numba kernel.
 
 One kernel serves both number families. The integer (Loihi, bit-exact) and float (Lava's
-float models) arithmetic differ only in a few small functions that dispatch on the array
-dtype at compile time (``numba.extending.overload``): :func:`conn_out`, :func:`contrib`
-and :func:`update_population`. Everything else -- gathering the input of a population
-from its incoming connections, compacting spikes, accumulating synapses of any layout
-with or without delays -- is written once.
+float models) arithmetic differ only in four small functions that dispatch on the dtype
+at compile time (``numba.extending.overload``, inlined): :func:`subthr`,
+:func:`input_value`, :func:`conn_out` and :func:`contrib`. Everything else -- neuron
+models, gathering a population's input from its connections, compacting spikes,
+accumulating synapses of any layout with or without delays -- is written once.
 
 Bit-level reference for the integer family (Lava 0.10):
 
@@ -27,12 +27,14 @@ Layout of the flattened network (prepared once by :mod:`lava_eirate.engine`):
 * every population (neurons and sources) owns the slice ``[off, off + n)`` of the global
   per-neuron arrays; ``pay`` holds what each neuron sent this step (spike 0/1, ternary
   +-1, or a source's graded payload);
-* connection ``c`` owns ``nslots[c] * n_post`` entries of ``acc`` starting at
+* connection ``c`` adds into ``nslots[c] * n_post`` entries of ``acc`` starting at
   ``acc_off[c]`` (one slot without delays, ``max_delay + 1`` slots with delays; slot
-  ``t % nslots`` is read at step ``t``). Without per-synapse delays a slot holds the raw
-  sum of one step and ``weight_exp`` is applied when it is read; with per-synapse delays
-  each step's sums per delay are formed in ``stage`` (a dirty list keeps the cost
-  proportional to the events), shifted, and added into the slots, as Lava does;
+  ``t % nslots`` is read at step ``t``). A slot holds raw sums and ``weight_exp`` is
+  applied when it is read -- exact while the shift is a left shift (linear modulo
+  2**32), so connections into one population with the same slots and left shift share
+  one accumulator. Where Lava right-shifts each step's sum per delay (per-synapse delays
+  with ``weight_exp < 0``), the sums are formed in ``stage`` (a dirty list keeps the cost
+  proportional to the events), shifted, and added into the slots (``staged``);
 * synapses by presynaptic neuron (cost = spikes x fan-out) in one of three layouts (see
   :mod:`lava_eirate.loihi.kernels`), optional per-synapse delays (uint8) alongside.
 """
@@ -56,6 +58,13 @@ FMT_DIRECT = 4
 
 # -- family-specific arithmetic, chosen by dtype at compile time ---------------------------
 
+@njit(cache=True)
+def _before_shift(x, wrap_first):
+    if wrap_first:
+        return wrap_int32(x)
+    return np.int64(x)
+
+
 def conn_out(x, lsh, rsh, wrap_first):
     """What a connection sends from the raw sum ``x`` of one step (see the overloads)."""
     raise NotImplementedError
@@ -67,8 +76,7 @@ def _conn_out(x, lsh, rsh, wrap_first):
         def impl(x, lsh, rsh, wrap_first):
             # Graded Dense/Sparse form the sum in int32 (numpy's int32 dot) before the
             # shift; binary sums are int64. The int32 output port wraps the result.
-            y = wrap_int32(x) if wrap_first else np.int64(x)
-            return wrap_int32((y << lsh) >> rsh)
+            return wrap_int32((_before_shift(x, wrap_first) << lsh) >> rsh)
         return impl
 
     def impl_float(x, lsh, rsh, wrap_first):
@@ -94,125 +102,115 @@ def _contrib(w, p):
     return impl_float
 
 
-def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p2, p3, p4,
-                      ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
-    """Update one neuron population for step ``t`` (see the overloads); returns spikes."""
+def subthr(u, v, a, p0, p1, p2):
+    """Sub-threshold update of one neuron, ``(u, v)`` before the threshold test."""
     raise NotImplementedError
 
 
-@overload(update_population)
-def _update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p2, p3, p4,
-                       ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
-    kernel = _fixed_population if isinstance(u.dtype, types.Integer) else _float_population
+@overload(subthr, inline="always")
+def _subthr(u, v, a, p0, p1, p2):
+    if isinstance(u, types.Integer):
+        def impl(u, v, a, p0, p1, p2):
+            # Loihi: a is the int32 sum of the InPort's sources; p0 = 4096 - du - 1,
+            # p1 = 4096 - dv, p2 = bias_mant << bias_exp.
+            return lif_fixed_subthr(u, v, wrap_int32(a), p0, p1, p2)
+        return impl
 
-    def impl(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p2, p3, p4,
-             ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
-        return kernel(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p2, p3, p4,
-                      ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca)
-    return impl
+    def impl_float(u, v, a, p0, p1, p2):
+        # Lava's float models: p0 = du, p1 = dv, p2 = bias; u = u*(1-du) + a, then
+        # v = v*(1-dv) + u + bias.
+        cur = u * (1.0 - p0)
+        cur += a
+        return cur, v * (1.0 - p1) + cur + p2
+    return impl_float
 
 
-@njit(cache=True, inline="always")
-def _record(g, i, row, s, uu, vv, rec_s, rec_u, rec_v, cs, cu, cv):
-    if cs >= 0:
-        rec_s[row, cs + i] = s
-    if cu >= 0:
-        rec_u[row, cu + i] = uu
-    if cv >= 0:
-        rec_v[row, cv + i] = vv
+def input_value(a):
+    """The input a population's InPort delivers from the sum ``a`` (recorded as "a")."""
+    raise NotImplementedError
+
+
+@overload(input_value, inline="always")
+def _input_value(a):
+    if isinstance(a, types.Integer):
+        return lambda a: wrap_int32(a)
+    return lambda a: a
 
 
 @njit(cache=True)
-def _fixed_population(model, t, reset_now, off, n, ain, u, v, ref_end, ukeep, vkeep, bias,
-                      vth, vth_lo, ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
-    """Loihi integer update of neurons ``off .. off+n-1`` at Lava time step ``t``.
+def _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv):
+    """Copy this step's payload, u and v of a population into the recorders (column
+    ``cs``/``cu``/``cv``, or -1: not recorded). Kept out of the update loop, where the
+    branches and 2-D stores cost ~30x its run time."""
+    if cs >= 0:
+        rec_s[row, cs:cs + n] = pay[off:off + n]
+    if cu >= 0:
+        rec_u[row, cu:cu + n] = u[off:off + n]
+    if cv >= 0:
+        rec_v[row, cv:cv + n] = v[off:off + n]
 
-    ``ukeep = 4096 - du - 1``, ``vkeep = 4096 - dv``, ``bias = bias_mant << bias_exp``,
-    ``vth = vth << 6`` (``vth_hi << 6`` for ternary), ``vth_lo = vth_lo << 6``.
 
-    Refractory LIF (Loihi 1's refractory delay; Lava 0.10 has no fixed model): while
-    ``ref_end >= t`` the voltage is held (it was reset to 0 by the spike) and u keeps
-    integrating; a spike at step t sets ``ref_end = t + refractory_period``. This is
-    nengo-loihi's emulator rule (v zeroed while ``ref_count > 0``) with its
-    ``refract_delay = refractory_period + 1``, and the hold of Lava's float
-    ``PyLifRefractoryModelFloat``.
+@njit(cache=True)
+def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p2, vth, vth_lo,
+                      ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
+    """Update neurons ``off .. off+n-1`` at Lava time step ``t``; returns the spike count.
+
+    ``(p0, p1, p2)`` are ``(4096 - du - 1, 4096 - dv, bias_mant << bias_exp)`` in fixed
+    point and ``(du, dv, bias)`` in float; ``vth`` is the (upper) threshold (``vth << 6``
+    in fixed point), ``vth_lo`` the ternary lower one. Spikes: LIF where ``v > vth``;
+    ternary +1 above ``vth`` and -1 below ``vth_lo``; v is reset to 0 after a spike.
+
+    LIFReset (``PyLifResetModelBitAcc`` / ``PyLifResetModelFloat``): u = v = 0 before
+    the update on reset steps (``reset_now``).
+
+    Refractory LIF: while ``ref_end >= t`` the voltage is held (at its reset value 0) and
+    u keeps integrating; a spike at step t sets ``ref_end = t + refractory_period``. In
+    float this is Lava's ``PyLifRefractoryModelFloat`` (threshold test included); in
+    fixed point it is Loihi 1's refractory delay as nengo-loihi's emulator applies it
+    (v zeroed while ``ref_count > 0``, ``refract_delay = refractory_period + 1``).
     """
+    # Views of the population's slice: indices from range() are provably >= 0, so numba
+    # emits no wraparound test and the loops vectorise (off + i would defeat both).
+    u_, v_, a_, q_ = u[off:off + n], v[off:off + n], ain[off:off + n], pay[off:off + n]
+    k0, k1, k2, th = p0[off:off + n], p1[off:off + n], p2[off:off + n], vth[off:off + n]
     spikes = 0
     if ca >= 0:
         for i in range(n):
-            rec_a[row, ca + i] = wrap_int32(ain[off + i])
+            rec_a[row, ca + i] = input_value(a_[i])
     if model == MODEL_LIF_RESET and reset_now:
         for i in range(n):
-            u[off + i] = 0
-            v[off + i] = 0
+            u_[i] = 0
+            v_[i] = 0
     if model == MODEL_LIF or model == MODEL_LIF_RESET:
         for i in range(n):
-            g = off + i
-            cur, vol = lif_fixed_subthr(u[g], v[g], wrap_int32(ain[g]), ukeep[g], vkeep[g], bias[g])
-            s = vol > vth[g]
-            u[g] = cur
-            v[g] = vol * (1 - s)
-            pay[g] = s
+            cur, vol = subthr(u_[i], v_[i], a_[i], k0[i], k1[i], k2[i])
+            s = vol > th[i]
+            if s:
+                vol = 0
+            u_[i] = cur
+            v_[i] = vol
+            q_[i] = s
             spikes += s
-            _record(g, i, row, s, cur, v[g], rec_s, rec_u, rec_v, cs, cu, cv)
+        _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv)
         return spikes
+    lo_, re_, rp_ = vth_lo[off:off + n], ref_end[off:off + n], ref_period[off:off + n]
     for i in range(n):
-        g = off + i
-        cur, vol = lif_fixed_subthr(u[g], v[g], wrap_int32(ain[g]), ukeep[g], vkeep[g], bias[g])
-        if model == MODEL_REFRACTORY and ref_end[g] >= t:
-            vol = v[g]
+        cur, vol = subthr(u_[i], v_[i], a_[i], k0[i], k1[i], k2[i])
+        if model == MODEL_REFRACTORY and re_[i] >= t:
+            vol = v_[i]
         if model == MODEL_TERNARY:
-            s = np.int32(vol > vth[g]) - np.int32(vol < vth_lo[g])
+            s = np.int32(vol > th[i]) - np.int32(vol < lo_[i])
         else:
-            s = np.int32(vol > vth[g])
+            s = np.int32(vol > th[i])
         if s != 0:
             vol = 0
             spikes += 1
             if model == MODEL_REFRACTORY:
-                ref_end[g] = t + ref_period[g]
-        u[g] = cur
-        v[g] = vol
-        pay[g] = s
-        _record(g, i, row, s, cur, vol, rec_s, rec_u, rec_v, cs, cu, cv)
-    return spikes
-
-
-@njit(cache=True)
-def _float_population(model, t, reset_now, off, n, ain, u, v, ref_end, du, dv, bias,
-                      vth, vth_lo, ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
-    """Lava's float models: ``u = u*(1-du) + a``; ``v = v*(1-dv) + u + bias``; spike where
-    ``v > vth`` (ternary: +1 above ``vth_hi``, -1 below ``vth_lo``), v reset to 0.
-    LIFReset zeroes u and v first on reset steps; LIFRefractory holds v while
-    ``ref_end >= t`` (``PyLifRefractoryModelFloat``), its threshold test included."""
-    spikes = 0
-    if ca >= 0:
-        for i in range(n):
-            rec_a[row, ca + i] = ain[off + i]
-    if model == MODEL_LIF_RESET and reset_now:
-        for i in range(n):
-            u[off + i] = 0.0
-            v[off + i] = 0.0
-    for i in range(n):
-        g = off + i
-        cur = u[g] * (1.0 - du[g])
-        cur += ain[g]
-        if model == MODEL_REFRACTORY and ref_end[g] >= t:
-            vol = v[g]
-        else:
-            vol = v[g] * (1.0 - dv[g]) + cur + bias[g]
-        if model == MODEL_TERNARY:
-            s = np.float64(vol > vth[g]) - np.float64(vol < vth_lo[g])
-        else:
-            s = np.float64(vol > vth[g])
-        if s != 0.0:
-            vol = 0.0
-            spikes += 1
-            if model == MODEL_REFRACTORY:
-                ref_end[g] = t + ref_period[g]
-        u[g] = cur
-        v[g] = vol
-        pay[g] = s
-        _record(g, i, row, s, cur, vol, rec_s, rec_u, rec_v, cs, cu, cv)
+                re_[i] = t + rp_[i]
+        u_[i] = cur
+        v_[i] = vol
+        q_[i] = s
+    _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv)
     return spikes
 
 
@@ -220,13 +218,15 @@ def _float_population(model, t, reset_now, off, n, ain, u, v, ref_end, du, dv, b
 
 @njit(cache=True, inline="always")
 def _unpack(word):
-    return word >> PACK_SHIFT, word & PACK_MASK
+    """``(mantissa, post)`` of a packed synapse (post unsigned: no wraparound test)."""
+    return word >> PACK_SHIFT, np.uint32(word & PACK_MASK)
 
 
 @njit(cache=True)
 def _acc_direct(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, wt, fmt, n_post,
                 target, base):
-    """Add one step's synaptic input into ``target[base + post]`` (no per-synapse delays)."""
+    """Add one step's synaptic input into ``target[post]`` (no per-synapse delays)."""
+    target = target[base:base + n_post]
     if fmt == FMT_PACKED:
         for q in range(nsp):
             if q + PREFETCH_AHEAD < nsp:
@@ -238,21 +238,21 @@ def _acc_direct(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, wt
                 pj = pay[p_off + j]
                 for k in range(indptr[j], indptr[j + 1]):
                     w, post = _unpack(packed[k])
-                    target[base + post] += contrib(w, pj)
+                    target[post] += contrib(w, pj)
             else:
                 for k in range(indptr[j], indptr[j + 1]):
                     w, post = _unpack(packed[k])
-                    target[base + post] += w
+                    target[post] += w
     elif fmt == FMT_CSC:
         for q in range(nsp):
             j = spk[q]
             if graded:
                 pj = pay[p_off + j]
                 for k in range(indptr[j], indptr[j + 1]):
-                    target[base + csc_idx[k]] += contrib(csc_w[k], pj)
+                    target[csc_idx[k]] += contrib(csc_w[k], pj)
             else:
                 for k in range(indptr[j], indptr[j + 1]):
-                    target[base + csc_idx[k]] += csc_w[k]
+                    target[csc_idx[k]] += csc_w[k]
     else:  # FMT_DENSE: wt[j * n_post + post]
         for q in range(nsp):
             j = spk[q]
@@ -260,10 +260,10 @@ def _acc_direct(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, wt
             if graded:
                 pj = pay[p_off + j]
                 for i in range(n_post):
-                    target[base + i] += contrib(wt[row + i], pj)
+                    target[i] += contrib(wt[row + i], pj)
             else:
                 for i in range(n_post):
-                    target[base + i] += wt[row + i]
+                    target[i] += wt[row + i]
 
 
 @njit(cache=True, inline="always")
@@ -278,9 +278,10 @@ def _stage(stage, s0, idx, x, marker, dirty, nd):
 
 @njit(cache=True)
 def _acc_delayed(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, wt, delays, fmt,
-                 n_post, stage, s0, marker, dirty):
-    """Per-synapse delays: this step's sums per (delay, post) into ``stage[s0 + d*n_post +
-    post]``; returns the number of entries listed in ``dirty``."""
+                 n_post, target, dbase, track, marker, dirty):
+    """Per-synapse delays: add into ``target[dbase[d] + post]`` (``dbase[d]``: the slot of
+    step t + 1 + d, or the staging row of delay d). With ``track`` the touched entries
+    are listed in ``dirty`` (``marker`` flags them); returns how many."""
     nd = 0
     for q in range(nsp):
         j = spk[q]
@@ -290,39 +291,50 @@ def _acc_delayed(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, w
             for i in range(n_post):
                 w = wt[row + i]
                 if w != 0:
-                    x = contrib(w, pj) if graded else w
-                    nd = _stage(stage, s0, np.int64(delays[row + i]) * n_post + i, x, marker, dirty, nd)
+                    idx = dbase[delays[row + i]] + i
+                    target[idx] += contrib(w, pj) if graded else w
+                    if track and marker[idx] == 0:
+                        marker[idx] = 1
+                        dirty[nd] = idx
+                        nd += 1
         else:
             for k in range(indptr[j], indptr[j + 1]):
                 if fmt == FMT_PACKED:
                     w, post = _unpack(packed[k])
                 else:
-                    w, post = csc_w[k], np.int64(csc_idx[k])
-                x = contrib(w, pj) if graded else w
-                nd = _stage(stage, s0, np.int64(delays[k]) * n_post + post, x, marker, dirty, nd)
+                    w, post = csc_w[k], csc_idx[k]
+                idx = dbase[delays[k]] + post
+                target[idx] += contrib(w, pj) if graded else w
+                if track and marker[idx] == 0:
+                    marker[idx] = 1
+                    dirty[nd] = idx
+                    nd += 1
     return nd
 
 
 @njit(cache=True)
 def _flush(stage, s0, marker, dirty, nd, n_post, acc, a0, nslots, t, lsh, rsh, wrap_first):
-    """Shift each staged sum and add it to the slot of step ``t + 1 + d``."""
+    """Shift each staged sum (row d of the staging area at ``s0``) and add it to the slot
+    of step ``t + 1 + d``, as Lava's DelayDense/DelaySparse shift each step's sums."""
     for q in range(nd):
         idx = dirty[q]
-        d = idx // n_post
-        post = idx - d * n_post
+        d = (idx - s0) // n_post
+        post = idx - s0 - d * n_post
         slot = (t + 1 + d) % nslots
-        acc[a0 + slot * n_post + post] += conn_out(stage[s0 + idx], lsh, rsh, wrap_first)
-        stage[s0 + idx] = 0
-        marker[s0 + idx] = 0
+        acc[a0 + slot * n_post + post] += conn_out(stage[idx], lsh, rsh, wrap_first)
+        stage[idx] = 0
+        marker[idx] = 0
 
 
 @njit(cache=True)
 def _compact(pay, off, n, spk):
     """Local indices of the nonzero ``pay[off:off+n]`` into ``spk[off:]``; returns the count."""
     k = 0
+    q = pay[off:off + n]
+    out = spk[off:off + n]
     for i in range(n):
-        spk[off + k] = i
-        k += pay[off + i] != 0
+        out[k] = i
+        k += q[i] != 0
     return k
 
 
@@ -341,13 +353,15 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
     p0, p1, p2, p3, p4, ref_period = neur
     u, v, ref_end, pay, acc, stage, marker, dirty = state
     (c_pre, c_post, c_fmt, c_graded, c_lsh, c_rsh, c_wrap, c_nslots, c_acc_off, c_delay,
-     c_staged, c_stage_off, c_ptr_off, c_syn_off, c_csc_off, c_wt_off, c_dly_off) = conns
+     c_per_syn, c_staged, c_stage_off, c_ptr_off, c_syn_off, c_csc_off, c_wt_off, c_dly_off,
+     c_fused) = conns
     indptr, packed, csc_idx, csc_w, wt, delays = syn
     rec_s, rec_u, rec_v, rec_a = rec
     ain, spk, nspk = work
     P = pop_model.shape[0]
-    C = c_pre.shape[0]
+    C = c_pre.shape[0]  # connections, then fused lists (post -1: absolute targets in acc)
     counts = np.zeros(P, np.int64)
+    dbase = np.zeros(64, np.int64)
     for step in range(num_steps):
         t = t0 + step + 1
         # 1. sources: this step's payload
@@ -362,25 +376,38 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
             if pop_model[p] == MODEL_SOURCE:
                 continue
             off, n = pop_off[p], pop_n[p]
-            for i in range(n):
-                ain[off + i] = 0
+            first = True  # the first input is written, later ones added (int32: wraps as Lava's InPort)
             for k in range(inc_ptr[p], inc_ptr[p + 1]):
                 c = inc_conn[k]
+                a_ = ain[off:off + n]
                 if c_fmt[c] == FMT_DIRECT:
                     s_off = pop_off[c_pre[c]]
-                    for i in range(n):
-                        ain[off + i] += pay[s_off + i]
+                    x_ = pay[s_off:s_off + n]
+                    if first:
+                        for i in range(n):
+                            a_[i] = x_[i]
+                    else:
+                        for i in range(n):
+                            a_[i] += x_[i]
+                    first = False
                     continue
                 base = c_acc_off[c] + (t % c_nslots[c]) * n
-                if c_staged[c]:  # slots hold shifted sums already
+                q_ = acc[base:base + n]
+                # staged slots hold shifted sums already
+                lsh = 0 if c_staged[c] else c_lsh[c]
+                rsh = 0 if c_staged[c] else c_rsh[c]
+                wf = False if c_staged[c] else c_wrap[c]
+                if first:
                     for i in range(n):
-                        ain[off + i] += conn_out(acc[base + i], 0, 0, False)
-                        acc[base + i] = 0
+                        a_[i] = conn_out(q_[i], lsh, rsh, wf)
+                        q_[i] = 0
                 else:
-                    lsh, rsh, wf = c_lsh[c], c_rsh[c], c_wrap[c]
                     for i in range(n):
-                        ain[off + i] += conn_out(acc[base + i], lsh, rsh, wf)
-                        acc[base + i] = 0
+                        a_[i] += conn_out(q_[i], lsh, rsh, wf)
+                        q_[i] = 0
+                first = False
+            if first:
+                ain[off:off + n] = 0
             reset_now = reset_int[p] > 0 and (t % reset_int[p]) == reset_off[p]
             counts[p] += update_population(pop_model[p], t, reset_now, off, n, ain, u, v, ref_end,
                                            p0, p1, p2, p3, p4, ref_period, pay, rec_s, rec_u,
@@ -394,22 +421,32 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
         # 4. synapses: this step's spikes into the slots of later steps
         for c in range(C):
             fmt = c_fmt[c]
-            if fmt == FMT_DIRECT:
+            if fmt == FMT_DIRECT or c_fused[c]:
                 continue
             pre = c_pre[c]
             p_off, nsp = pop_off[pre], nspk[pre]
             if nsp == 0:
                 continue
-            n_post = pop_n[c_post[c]]
+            n_post = pop_n[c_post[c]] if c_post[c] >= 0 else acc.shape[0]
             sp = spk[p_off:p_off + nsp]
             ip = indptr[c_ptr_off[c]:c_ptr_off[c] + pop_n[pre] + 1]
             s0, k0, w0 = c_syn_off[c], c_csc_off[c], c_wt_off[c]
-            if c_staged[c]:
-                nd = _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, packed[s0:], csc_idx[k0:],
-                                  csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt,
-                                  n_post, stage, c_stage_off[c], marker, dirty)
-                _flush(stage, c_stage_off[c], marker, dirty, nd, n_post, acc, c_acc_off[c],
-                       c_nslots[c], t, c_lsh[c], c_rsh[c], c_wrap[c])
+            if c_per_syn[c]:
+                ns = c_nslots[c]
+                if c_staged[c]:
+                    for d in range(ns):
+                        dbase[d] = c_stage_off[c] + d * n_post
+                    nd = _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, packed[s0:], csc_idx[k0:],
+                                      csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt, n_post, stage,
+                                      dbase, True, marker, dirty)
+                    _flush(stage, c_stage_off[c], marker, dirty, nd, n_post, acc, c_acc_off[c],
+                           ns, t, c_lsh[c], c_rsh[c], c_wrap[c])
+                else:
+                    for d in range(ns):
+                        dbase[d] = c_acc_off[c] + ((t + 1 + d) % ns) * n_post
+                    _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, packed[s0:], csc_idx[k0:],
+                                 csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt, n_post, acc,
+                                 dbase, False, marker, dirty)
             else:
                 slot = (t + 1 + c_delay[c]) % c_nslots[c]
                 _acc_direct(sp, nsp, p_off, c_graded[c], pay, ip, packed[s0:], csc_idx[k0:],
