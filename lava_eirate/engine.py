@@ -260,6 +260,12 @@ class Network:
         return self._compiled
 
 
+#: Per-connection columns of the flattened network, in the order run_network unpacks them.
+_CONN_COLUMNS = ("pre", "post", "fmt", "graded", "lsh", "rsh", "wrap", "nslots", "stride", "acc_off",
+                 "delay", "per_syn", "staged", "stage_off", "ptr_off", "syn_off", "csc_off", "wt_off",
+                 "dly_off", "fused")
+
+
 def _cat(parts, dtype):
     return np.concatenate([np.asarray(p, dtype=dtype).ravel() for p in parts]) if parts else np.zeros(0, dtype)
 
@@ -307,26 +313,20 @@ class _Compiled:
         self.src_data = _cat(src_parts, vdt)
 
         wdt = np.int16 if fixed else np.float64
-        cols = {name: np.zeros(C, np.int64) for name in
-                ("pre", "post", "fmt", "graded", "lsh", "rsh", "wrap", "nslots", "acc_off", "delay",
-                 "per_syn", "staged", "stage_off", "ptr_off", "syn_off", "csc_off", "wt_off", "dly_off",
-                 "fused")}
-        indptr_p, packed_p, idx_p, w_p, wt_p, dly_p = [], [], [], [], [], []
-        acc_pos = stage_pos = ptr_pos = syn_pos = csc_pos = wt_pos = dly_pos = 0
+        cols = {name: np.zeros(C, np.int64) for name in _CONN_COLUMNS}
         acc_int64 = False
-        shared, readers = {}, set()  # accumulators by sharing key; connections that read one
-        fused = self._fusion_groups(fixed)
+        # 1. what each connection is: where its sums live ("plain": one slot; "delayed":
+        # the shared slot-major region; "staged": per-step shifted sums, as Lava does for
+        # per-synapse delays with weight_exp < 0)
+        region = {}
         for c in self.conns:
             k = c.index
             cols["pre"][k], cols["post"][k] = c.pre.index, c.post.index
-            cols["nslots"][k] = 1
+            cols["nslots"][k], cols["stride"][k] = 1, c.post.n
             if c.synapses is None:
                 cols["fmt"][k] = NK.FMT_DIRECT
-                readers.add(k)
                 continue
             syn = c.synapses
-            n_post = c.post.n
-            packed, csc_idx, csc_w, wt, fmt = syn.storage()
             graded = syn.num_message_bits > 0
             per_syn = isinstance(c.delays, np.ndarray)
             e = syn.weight_exp if fixed else 0
@@ -335,116 +335,122 @@ class _Compiled:
             # int32 products in int64.
             wrap = (graded and not (c.delays is not None and not syn.sparse_input)) or \
                    (c.delays is not None and syn.sparse_input)
-            cols["fmt"][k], cols["graded"][k], cols["wrap"][k] = fmt, graded, wrap
-            cols["lsh"][k], cols["rsh"][k] = max(e, 0), max(-e, 0)
-            nslots = c.max_delay + 1
             staged = per_syn and fixed and e < 0
-            cols["nslots"][k] = nslots
+            cols["fmt"][k], cols["graded"][k], cols["wrap"][k] = syn.fmt, graded, wrap
+            cols["lsh"][k], cols["rsh"][k] = max(e, 0), max(-e, 0)
             cols["delay"][k] = 0 if per_syn else c.max_delay
             cols["per_syn"][k], cols["staged"][k] = per_syn, staged
-            # One accumulator for the connections into a population whose raw sums may be
-            # added before the shift: same slots, a left shift (linear modulo 2**32).
-            key = None if (staged or e < 0) else (c.post.index, nslots, max(e, 0))
-            if key is not None and key in shared:
-                cols["acc_off"][k] = shared[key]
-            else:
-                cols["acc_off"][k] = acc_pos
-                acc_pos += nslots * n_post
-                readers.add(k)
-                if key is not None:
-                    shared[key] = cols["acc_off"][k]
-            if per_syn:
-                cols["dly_off"][k] = dly_pos
-                dly_p.append(c.delays)
-                dly_pos += c.delays.size
-            if staged:
-                cols["stage_off"][k] = stage_pos
-                stage_pos += nslots * n_post
-            elif fixed and e < 0 and not wrap and (graded or syn.acc_dtype == np.int64):
+            region[k] = "staged" if staged else "delayed" if c.delays is not None else "plain"
+            if fixed and e < 0 and not staged and not wrap and (graded or syn.acc_dtype == np.int64):
                 acc_int64 = True  # a raw one-step sum could leave int32 before its right shift
-            if k in fused:
-                cols["fused"][k] = 1
-                continue
-            cols["ptr_off"][k] = ptr_pos
-            indptr_p.append(syn.indptr)
-            ptr_pos += syn.indptr.size
-            cols["syn_off"][k], cols["csc_off"][k] = syn_pos, csc_pos
-            packed_p.append(packed)
-            syn_pos += packed.size
-            idx_p.append(csc_idx)
-            w_p.append(csc_w)
-            csc_pos += csc_w.size
-            cols["wt_off"][k] = wt_pos
-            wt_p.append(wt)
-            wt_pos += wt.size
+        # 2. accumulators. Connections into one population share one when their raw sums
+        # may be added before the shift (a left shift: linear modulo 2**32).
+        readers = {k for k in range(C) if cols["fmt"][k] == NK.FMT_DIRECT}
+        acc_pos = 0
+        shared = {}
+        for k in (k for k in range(C) if region.get(k) == "plain"):
+            key = ("plain", cols["post"][k], cols["lsh"][k]) if cols["rsh"][k] == 0 else None
+            if key is None or key not in shared:
+                shared[key] = acc_pos
+                acc_pos += self.conns[k].post.n
+                readers.add(k)
+            cols["acc_off"][k] = shared[key]
+        delayed = [k for k in range(C) if region.get(k) == "delayed"]
+        S = max((self.conns[k].max_delay + 1 for k in delayed), default=1)
+        self.delay_base, width = acc_pos, 0
+        for k in delayed:  # S slots of the region's width; each accumulator a column range
+            key = ("delayed", cols["post"][k], cols["lsh"][k]) if cols["rsh"][k] == 0 else None
+            if key is None or key not in shared:
+                shared[key] = width
+                width += self.conns[k].post.n
+                readers.add(k)
+            cols["acc_off"][k] = self.delay_base + shared[key]
+            cols["nslots"][k] = S
+        for k in delayed:
+            cols["stride"][k] = width
+        acc_pos += S * width
+        stage_pos = 0
+        for k in (k for k in range(C) if region.get(k) == "staged"):
+            n_post, ns = self.conns[k].post.n, self.conns[k].max_delay + 1
+            cols["acc_off"][k], cols["nslots"][k], cols["stage_off"][k] = acc_pos, ns, stage_pos
+            acc_pos += ns * n_post
+            stage_pos += ns * n_post
+            readers.add(k)
         self.acc_dtype = (np.int64 if acc_int64 else np.int32) if fixed else np.float64
-        # what each population reads at each step: direct inputs and accumulators
+        self.acc_size, self.stage_size = acc_pos, stage_pos
         inc = [[c.index for c in self.conns if c.post.index == k and c.index in readers] for k in range(P)]
         inc_ptr = np.zeros(P + 1, np.int64)
         np.cumsum([len(x) for x in inc], out=inc_ptr[1:])
         inc_conn = np.array([c for x in inc for c in x], np.int64)
-        self.acc_size, self.stage_size = acc_pos, stage_pos
-        for conns in fused.groups:
-            indptr, packed = self._fused_list(conns, cols)
+        # 3. synapse lists. Packed connections from one population into one region go
+        # into one list whose targets are absolute (same work per synapse, fewer row starts).
+        groups = {}
+        if fixed and acc_pos <= PACK_MASK + 1:
+            for k, where in region.items():
+                syn = self.conns[k].synapses
+                if where in ("plain", "delayed") and syn.fmt == FMT_PACKED:
+                    groups.setdefault((cols["pre"][k], cols["graded"][k], where), []).append(k)
+        fused = {k for g in groups.values() if len(g) > 1 for k in g}
+        lists = []  # (indptr, packed, csc_idx, csc_w, wt, delays or None, column values)
+        for c in self.conns:
+            k = c.index
+            if c.synapses is None or k in fused:
+                cols["fused"][k] = k in fused
+                continue
+            packed, csc_idx, csc_w, wt, _ = c.synapses.storage()
+            lists.append((k, c.synapses.indptr, packed, csc_idx, csc_w, wt,
+                          c.delays if cols["per_syn"][k] else None))
+        for (pre, graded, where), ks in groups.items():
+            if len(ks) < 2:
+                continue
+            origin = self.delay_base if where == "delayed" else 0
+            indptr, packed, dly = self._fused_list([self.conns[k] for k in ks], cols, origin)
             row = dict.fromkeys(cols, 0)
-            row.update(pre=conns[0].pre.index, post=-1, fmt=FMT_PACKED,
-                       graded=cols["graded"][conns[0].index], nslots=1, ptr_off=ptr_pos, syn_off=syn_pos,
-                       csc_off=csc_pos, wt_off=wt_pos)
+            row.update(pre=pre, post=-1, fmt=FMT_PACKED, graded=graded, acc_off=origin,
+                       nslots=S if where == "delayed" else 1, stride=width, per_syn=where == "delayed")
             for key in cols:
                 cols[key] = np.append(cols[key], row[key])
-            indptr_p.append(indptr)
-            ptr_pos += indptr.size
-            packed_p.append(packed)
-            syn_pos += packed.size
+            empty = np.zeros(0)
+            lists.append((len(cols["pre"]) - 1, indptr, packed, empty, empty, empty, dly))
+        indptr_p, packed_p, idx_p, w_p, wt_p, dly_p = [], [], [], [], [], []
+        pos = dict(ptr=0, syn=0, csc=0, wt=0, dly=0)
+        for k, indptr, packed, csc_idx, csc_w, wt, dly in lists:
+            for name, arr, parts in (("ptr", indptr, indptr_p), ("syn", packed, packed_p),
+                                     ("csc", csc_idx, idx_p), ("wt", wt, wt_p)):
+                cols[name + "_off"][k] = pos[name]
+                pos[name] += arr.size
+                parts.append(arr)
+            w_p.append(csc_w)
+            if dly is not None:
+                cols["dly_off"][k] = pos["dly"]
+                pos["dly"] += dly.size
+                dly_p.append(dly)
         self.syn = (_cat(indptr_p, np.int64), _cat(packed_p, np.int32), _cat(idx_p, np.uint32),
                     _cat(w_p, wdt), _cat(wt_p, wdt), _cat(dly_p, np.uint8))
         self.conn_cols = cols
-        self.conn_arrays = tuple(cols[k] for k in
-                                 ("pre", "post", "fmt", "graded", "lsh", "rsh", "wrap", "nslots",
-                                  "acc_off", "delay", "per_syn", "staged", "stage_off", "ptr_off",
-                                  "syn_off", "csc_off", "wt_off", "dly_off", "fused"))
+        self.conn_arrays = tuple(cols[k] for k in _CONN_COLUMNS)
         self.pop_arrays = (model, off, n, reset_int, reset_off, src_off, src_len, inc_ptr, inc_conn)
         self.neur = tuple(neur)
 
-    def _fusion_groups(self, fixed):
-        """Connections from one population without delays, in the packed layout, whose
-        synapses go into one list with absolute accumulator targets (same work per
-        synapse, a quarter of the row starts for 4 targets). Returns a set-like with
-        ``groups`` (lists of 2 or more connections)."""
-        class Groups(set):
-            groups: list = []
-        out = Groups()
-        out.groups = []
-        bound = sum((c.max_delay + 1) * c.post.n for c in self.conns if c.synapses is not None)
-        if not fixed or bound > PACK_MASK + 1:
-            return out
-        by_pre = {}
-        for c in self.conns:
-            syn = c.synapses
-            if syn is not None and c.delays is None and syn.fmt == FMT_PACKED:
-                by_pre.setdefault((c.pre.index, syn.num_message_bits > 0), []).append(c)
-        for group in by_pre.values():
-            if len(group) > 1:
-                out.groups.append(group)
-                out.update(c.index for c in group)
-        return out
-
     @staticmethod
-    def _fused_list(conns, cols):
-        """``(indptr, packed)`` of the synapses of ``conns`` by presynaptic neuron, each
-        ``(mantissa << 23) | (acc_off + post)``."""
-        pres, words = [], []
+    def _fused_list(conns, cols, origin):
+        """``(indptr, packed, delays)`` of the synapses of ``conns`` by presynaptic neuron,
+        each ``(mantissa << 23) | target`` with ``target = acc_off - origin + post``, and
+        their delays (uint8; constant delays spelled out)."""
+        pres, words, dlys = [], [], []
         for c in conns:
             post, pre = c.synapses.synapse_coords()
             mant = c.synapses.data >> PACK_SHIFT
-            target = cols["acc_off"][c.index] + post
+            target = cols["acc_off"][c.index] - origin + post
             pres.append(pre)
             words.append((mant.astype(np.int64) << PACK_SHIFT) | target)
+            d = c.delays if isinstance(c.delays, np.ndarray) else np.full(pre.size, c.max_delay)
+            dlys.append(np.asarray(d, np.uint8))
         pre = np.concatenate(pres)
         order = np.argsort(pre, kind="stable")
         indptr = np.zeros(conns[0].pre.n + 1, np.int64)
         np.cumsum(np.bincount(pre, minlength=conns[0].pre.n), out=indptr[1:])
-        return indptr, np.concatenate(words)[order].astype(np.int32)
+        return indptr, np.concatenate(words)[order].astype(np.int32), np.concatenate(dlys)[order]
 
     def index(self, name) -> int:
         return self.net.populations[name].index
@@ -485,8 +491,8 @@ class NetworkState:
         c = self.compiled
         cols = c.conn_cols
         n_post = c.n[cols["post"][k]]
-        a0 = cols["acc_off"][k]
-        return self.acc[a0:a0 + cols["nslots"][k] * n_post].reshape(-1, n_post).copy()
+        a0, stride = cols["acc_off"][k], cols["stride"][k]
+        return np.stack([self.acc[a0 + s * stride:a0 + s * stride + n_post] for s in range(cols["nslots"][k])])
 
     def copy(self) -> "NetworkState":
         return NetworkState(self.t, self.u.copy(), self.v.copy(), self.ref_end.copy(), self.acc.copy(),

@@ -297,12 +297,29 @@ def _acc_delayed(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, w
                         marker[idx] = 1
                         dirty[nd] = idx
                         nd += 1
+        elif fmt == FMT_PACKED:
+            if q + PREFETCH_AHEAD < nsp:
+                jn = spk[q + PREFETCH_AHEAD]
+                for k in range(indptr[jn], indptr[jn + 1], 16):
+                    prefetch(packed, k)
+                for k in range(indptr[jn], indptr[jn + 1], 64):
+                    prefetch(delays, k)
+            if not graded and not track:  # the common case, kept lean
+                for k in range(indptr[j], indptr[j + 1]):
+                    w, post = _unpack(packed[k])
+                    target[dbase[delays[k]] + post] += w
+                continue
+            for k in range(indptr[j], indptr[j + 1]):
+                w, post = _unpack(packed[k])
+                idx = dbase[delays[k]] + post
+                target[idx] += contrib(w, pj) if graded else w
+                if track and marker[idx] == 0:
+                    marker[idx] = 1
+                    dirty[nd] = idx
+                    nd += 1
         else:
             for k in range(indptr[j], indptr[j + 1]):
-                if fmt == FMT_PACKED:
-                    w, post = _unpack(packed[k])
-                else:
-                    w, post = csc_w[k], csc_idx[k]
+                w, post = csc_w[k], csc_idx[k]
                 idx = dbase[delays[k]] + post
                 target[idx] += contrib(w, pj) if graded else w
                 if track and marker[idx] == 0:
@@ -352,7 +369,7 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
      rec_cs, rec_cu, rec_cv, rec_ca) = pops
     p0, p1, p2, p3, p4, ref_period = neur
     u, v, ref_end, pay, acc, stage, marker, dirty = state
-    (c_pre, c_post, c_fmt, c_graded, c_lsh, c_rsh, c_wrap, c_nslots, c_acc_off, c_delay,
+    (c_pre, c_post, c_fmt, c_graded, c_lsh, c_rsh, c_wrap, c_nslots, c_stride, c_acc_off, c_delay,
      c_per_syn, c_staged, c_stage_off, c_ptr_off, c_syn_off, c_csc_off, c_wt_off, c_dly_off,
      c_fused) = conns
     indptr, packed, csc_idx, csc_w, wt, delays = syn
@@ -361,7 +378,7 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
     P = pop_model.shape[0]
     C = c_pre.shape[0]  # connections, then fused lists (post -1: absolute targets in acc)
     counts = np.zeros(P, np.int64)
-    dbase = np.zeros(64, np.int64)
+    dbase = np.zeros(64, np.uint64)  # unsigned: the scatter index needs no wraparound test
     for step in range(num_steps):
         t = t0 + step + 1
         # 1. sources: this step's payload
@@ -391,7 +408,7 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
                             a_[i] += x_[i]
                     first = False
                     continue
-                base = c_acc_off[c] + (t % c_nslots[c]) * n
+                base = c_acc_off[c] + (t % c_nslots[c]) * c_stride[c]
                 q_ = acc[base:base + n]
                 # staged slots hold shifted sums already
                 lsh = 0 if c_staged[c] else c_lsh[c]
@@ -443,12 +460,12 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
                            ns, t, c_lsh[c], c_rsh[c], c_wrap[c])
                 else:
                     for d in range(ns):
-                        dbase[d] = c_acc_off[c] + ((t + 1 + d) % ns) * n_post
+                        dbase[d] = c_acc_off[c] + ((t + 1 + d) % ns) * c_stride[c]
                     _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, packed[s0:], csc_idx[k0:],
                                  csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt, n_post, acc,
                                  dbase, False, marker, dirty)
             else:
                 slot = (t + 1 + c_delay[c]) % c_nslots[c]
                 _acc_direct(sp, nsp, p_off, c_graded[c], pay, ip, packed[s0:], csc_idx[k0:],
-                            csc_w[k0:], wt[w0:], fmt, n_post, acc, c_acc_off[c] + slot * n_post)
+                            csc_w[k0:], wt[w0:], fmt, n_post, acc, c_acc_off[c] + slot * c_stride[c])
     return counts
