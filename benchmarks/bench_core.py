@@ -80,8 +80,6 @@ def numpy_loop(neurons: le.FixedLIF, W, weight_exp: int, num_steps: int):
 
 def lava_run(neurons: le.FixedLIF, W, weight_exp, num_steps, connection):
     """Time Lava's runtime for num_steps after a 1-step warm-up; return (seconds, u, v)."""
-    from lava.magma.core.run_conditions import RunSteps
-    from lava.magma.core.run_configs import Loihi2SimCfg
     from lava.proc.dense.process import Dense
     from lava.proc.lif.process import LIF
     from lava.proc.sparse.process import Sparse
@@ -94,17 +92,25 @@ def lava_run(neurons: le.FixedLIF, W, weight_exp, num_steps, connection):
         Sparse(weights=W, weight_exp=weight_exp)
     lif.s_out.connect(conn.s_in)
     conn.a_out.connect(lif.a_in)
+    seconds, state = timed_lava_run(lif, num_steps, {"pop": lif})
+    return seconds, *state["pop"]
+
+
+def timed_lava_run(first, num_steps, pops):
+    """Seconds Lava's runtime takes for num_steps after a 1-step warm-up (the graph of
+    process ``first``), and the final ``(u, v)`` of each process in ``pops``."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
     cfg = Loihi2SimCfg(select_tag="fixed_pt")
     try:
-        lif.run(condition=RunSteps(num_steps=1), run_cfg=cfg)
+        first.run(condition=RunSteps(num_steps=1), run_cfg=cfg)
         t0 = time.perf_counter()
-        lif.run(condition=RunSteps(num_steps=num_steps), run_cfg=cfg)
+        first.run(condition=RunSteps(num_steps=num_steps), run_cfg=cfg)
         seconds = time.perf_counter() - t0
-        u = lif.u.get().astype(np.int64)
-        v = lif.v.get().astype(np.int64)
+        state = {k: (p.u.get().astype(np.int64), p.v.get().astype(np.int64)) for k, p in pops.items()}
     finally:
-        lif.stop()
-    return seconds, u, v
+        first.stop()
+    return seconds, state
 
 
 def events(trace_s: np.ndarray, W) -> int:
@@ -202,21 +208,9 @@ def net_events(trace, net) -> int:
 def lava_run_network(net, num_steps):
     """Lava's own processes for ``net``: seconds for num_steps after a 1-step warm-up, and
     the final u, v of every population."""
-    from lava.magma.core.run_conditions import RunSteps
-    from lava.magma.core.run_configs import Loihi2SimCfg
     from lava_eirate.lava_ref import lava_processes
     pops, _ = lava_processes(net)
-    first = next(iter(pops.values()))
-    cfg = Loihi2SimCfg(select_tag="fixed_pt")
-    try:
-        first.run(condition=RunSteps(num_steps=1), run_cfg=cfg)
-        t0 = time.perf_counter()
-        first.run(condition=RunSteps(num_steps=num_steps), run_cfg=cfg)
-        seconds = time.perf_counter() - t0
-        state = {k: (p.u.get().astype(np.int64), p.v.get().astype(np.int64)) for k, p in pops.items()}
-    finally:
-        first.stop()
-    return seconds, state
+    return timed_lava_run(next(iter(pops.values())), num_steps, pops)
 
 
 def multi_case(label, net, steps, lava_steps, repeats=3, baseline=None):

@@ -372,7 +372,21 @@ def _read_weights(weights, lava_compat: bool):
     return w, is_sparse(w), num_cast
 
 
-class FixedSynapses:
+class _Synapses:
+    """Shared by FixedSynapses and FloatSynapses: ``shape`` is ``(n_post, n_pre)``."""
+
+    shape: tuple
+
+    @property
+    def n_post(self) -> int:
+        return self.shape[0]
+
+    @property
+    def n_pre(self) -> int:
+        return self.shape[1]
+
+
+class FixedSynapses(_Synapses):
     """Loihi weight mantissas with ``weight_exp``, ``num_weight_bits`` and ``sign_mode``.
 
     ``weights`` is an (n_post, n_pre) integer array or scipy.sparse matrix, ``W[post,
@@ -499,14 +513,6 @@ class FixedSynapses:
         self._num_weight_bits = int(V.int_param("num_weight_bits", value, *L.NUM_WEIGHT_BITS_RANGE))
 
     @property
-    def n_post(self) -> int:
-        return self.shape[0]
-
-    @property
-    def n_pre(self) -> int:
-        return self.shape[1]
-
-    @property
     def nbytes(self) -> int:
         """Bytes held for weights and index arrays (packed: 9-bit mantissa + 23-bit index
         in 4 bytes, plus the per-neuron ``indptr``)."""
@@ -576,7 +582,7 @@ def _synapse_coords(fmt, shape, indptr, post):
     return np.asarray(post, dtype=np.int64), pre
 
 
-class FloatSynapses:
+class FloatSynapses(_Synapses):
     """Float weights ``W[post, pre]`` (dense or scipy.sparse), Lava's float Dense/Sparse.
 
     ``num_message_bits > 0`` carries graded spikes (``weights.dot(payload)``); 0 counts any
@@ -625,14 +631,6 @@ class FloatSynapses:
 
     def synapse_coords(self):
         return _synapse_coords(self.fmt, self.shape, self.indptr, self.indices)
-
-    @property
-    def n_post(self) -> int:
-        return self.shape[0]
-
-    @property
-    def n_pre(self) -> int:
-        return self.shape[1]
 
     @property
     def nnz(self) -> int:

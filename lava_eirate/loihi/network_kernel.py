@@ -276,6 +276,17 @@ def _stage(stage, s0, idx, x, marker, dirty, nd):
     return nd
 
 
+@njit(cache=True, inline="always")
+def _add(target, idx, x, track, marker, dirty, nd):
+    """``target[idx] += x``; with ``track``, list ``idx`` in ``dirty`` the first time."""
+    target[idx] += x
+    if track and marker[idx] == 0:
+        marker[idx] = 1
+        dirty[nd] = idx
+        nd += 1
+    return nd
+
+
 @njit(cache=True)
 def _acc_delayed(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, wt, delays, fmt,
                  n_post, target, dbase, track, marker, dirty):
@@ -291,12 +302,8 @@ def _acc_delayed(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, w
             for i in range(n_post):
                 w = wt[row + i]
                 if w != 0:
-                    idx = dbase[delays[row + i]] + i
-                    target[idx] += contrib(w, pj) if graded else w
-                    if track and marker[idx] == 0:
-                        marker[idx] = 1
-                        dirty[nd] = idx
-                        nd += 1
+                    nd = _add(target, dbase[delays[row + i]] + i, contrib(w, pj) if graded else w,
+                              track, marker, dirty, nd)
         elif fmt == FMT_PACKED:
             if q + PREFETCH_AHEAD < nsp:
                 jn = spk[q + PREFETCH_AHEAD]
@@ -311,21 +318,12 @@ def _acc_delayed(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, w
                 continue
             for k in range(indptr[j], indptr[j + 1]):
                 w, post = _unpack(packed[k])
-                idx = dbase[delays[k]] + post
-                target[idx] += contrib(w, pj) if graded else w
-                if track and marker[idx] == 0:
-                    marker[idx] = 1
-                    dirty[nd] = idx
-                    nd += 1
+                nd = _add(target, dbase[delays[k]] + post, contrib(w, pj) if graded else w,
+                          track, marker, dirty, nd)
         else:
             for k in range(indptr[j], indptr[j + 1]):
-                w, post = csc_w[k], csc_idx[k]
-                idx = dbase[delays[k]] + post
-                target[idx] += contrib(w, pj) if graded else w
-                if track and marker[idx] == 0:
-                    marker[idx] = 1
-                    dirty[nd] = idx
-                    nd += 1
+                nd = _add(target, dbase[delays[k]] + csc_idx[k],
+                          contrib(csc_w[k], pj) if graded else csc_w[k], track, marker, dirty, nd)
     return nd
 
 
