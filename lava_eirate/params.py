@@ -209,6 +209,14 @@ class FixedLIFRefractory(FixedLIF):
     refractory_period : integer in [1, 62], scalar or (n,). Loihi 1's refractory delay
         field is 6 bits (at most 63) and counts the spike step too: NxSDK and
         nengo-loihi set ``refractDelay = refractory_period + 1``.
+
+    Against nengo-loihi's emulator (``CompartmentState.update``: v zeroed while
+    ``ref_count > 0``, then the threshold test, ``ref_count = refract_delay``, decrement)
+    the rule coincides step for step (tests/numpy_network_reference.py transcribes it).
+    Where they differ: the emulator raises on u leaving 23 bits (lava_eirate wraps u at
+    24 bits as Lava's ``PyLifModelBitAcc`` does) and clips v to its configured
+    ``vmin``/``vmax`` (lava_eirate: Lava's +-(2**23 - 1)); v held rather than zeroed
+    differs only for a state set by hand with ``v != 0`` inside a refractory period.
     """
 
     model_code = NK.MODEL_REFRACTORY
