@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as V
-from ._sparse import is_sparse
+from ._sparse import checked, is_sparse
 from .loihi import limits as L
 from .loihi import network_kernel as NK
 from .loihi.kernels import FMT_PACKED, PACK_MASK, PACK_SHIFT
@@ -57,7 +57,7 @@ class SpikeSource:
     """
 
     def __init__(self, data):
-        arr = data.toarray() if is_sparse(data) else data
+        arr = data.toarray() if is_sparse(checked("data", data)) else data
         arr = V._numeric_array("data", arr)
         if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
             raise ValueError(f"data has shape {arr.shape}; expected (T, n) with T, n >= 1")
@@ -223,6 +223,7 @@ class Network:
         if delays is None:
             return None
         where = f"delays of {pre.name!r} -> {post.name!r}"
+        checked("delays", delays)
         if np.ndim(delays) == 0 and not is_sparse(delays):
             d = int(V.int_param(where, delays, 0, MAX_DELAY))
             return None if d == 0 else d

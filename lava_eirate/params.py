@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate as V
-from ._sparse import csc_parts, is_sparse
+from ._sparse import checked, csc_parts, is_sparse
 from .loihi import limits as L
 from .loihi import network_kernel as NK
 from .loihi.kernels import FMT_CSC, FMT_DENSE, FMT_PACKED, PACK_MASK, PACK_SHIFT
@@ -342,7 +342,7 @@ class FloatLIFRefractory(FloatLIF):
 
 def _read_weights(weights, lava_compat: bool):
     """Return ``(matrix, is_sparse, num_cast)`` with a 2-D numeric matrix; raise on bad input."""
-    if is_sparse(weights):
+    if is_sparse(checked("weights", weights)):
         import scipy.sparse as sp
         w = sp.csc_matrix(weights)
         w.sum_duplicates()
@@ -601,7 +601,7 @@ class FloatSynapses(_Synapses):
         if isinstance(weights, FloatSynapses):
             weights = weights.matrix
         self.num_message_bits = int(V.int_param("num_message_bits", num_message_bits, 0, 24))
-        self.sparse_input = is_sparse(weights)
+        self.sparse_input = is_sparse(checked("weights", weights))
         if is_sparse(weights):
             import scipy.sparse as sp
             w = sp.csc_matrix(weights, dtype=np.float64)

@@ -39,7 +39,7 @@ from numba import njit
 
 from . import _validate as V
 from ._progress import Progress
-from ._sparse import csc_parts, is_sparse
+from ._sparse import checked, csc_parts, is_sparse
 
 _F_THRESHOLD, _F_RECTIFIED, _F_EXP, _F_SIGMOID = 0, 1, 2, 3
 _S_DETERMINISTIC, _S_POISSON, _S_BERNOULLI = 0, 1, 2
@@ -241,7 +241,7 @@ class RateModelTrace:
 
 
 def _weights(weights):
-    shape = weights.shape if is_sparse(weights) else np.shape(weights)
+    shape = weights.shape if is_sparse(checked("weights", weights)) else np.shape(weights)
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(f"weights must be a square (n, n) matrix W[post, pre]; got shape {shape}")
     indptr, post, w = csc_parts(weights)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as V
-from ._sparse import is_sparse
+from ._sparse import checked, is_sparse
 from ._progress import Progress
 from .loihi import limits as L
 from .params import FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
@@ -62,7 +62,7 @@ def _record_spec(record) -> tuple[str, ...]:
 def _external_input(a_in, num_steps: int, n: int, integer: bool) -> np.ndarray:
     if a_in is None:
         return np.zeros((0, n), np.int32 if integer else np.float64)
-    if is_sparse(a_in):
+    if is_sparse(checked("a_in", a_in)):
         a_in = a_in.toarray()
     if integer:
         arr = V.int_param("a_in", a_in, np.iinfo(np.int32).min, np.iinfo(np.int32).max)
@@ -220,7 +220,7 @@ def rate_params(shape_exc, shape_inh, weights, dr_exc, dr_inh, bias_exc, bias_in
     n = n_e + n_i
     if n < 1:
         raise ValueError("shape_exc + shape_inh must be >= 1")
-    w = weights.toarray() if is_sparse(weights) else weights
+    w = weights.toarray() if is_sparse(checked("weights", weights)) else weights
     w = V.float_param("weights", w)
     if w.shape != (n, n):
         raise ValueError(f"weights have shape {w.shape}; expected ({n}, {n}) = "
