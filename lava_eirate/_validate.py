@@ -15,8 +15,10 @@ def _where(name: str, arr: np.ndarray, mask: np.ndarray) -> tuple[str, object]:
 
 
 def as_count(name: str, value, lo: int = 1) -> int:
-    """A positive integer count such as ``n`` or ``num_steps``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    """A positive integer count such as ``n`` or ``num_steps`` (booleans are refused)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name}={value!r} must be an integer >= {lo}, not a boolean")
+    if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
             value = int(value)
         else:
@@ -33,6 +35,13 @@ def generator(rng, name: str = "rng") -> np.random.Generator:
         raise TypeError(f"{name} must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)), "
                         f"got {type(rng).__name__}")
     return rng
+
+
+def as_flag(name: str, value) -> bool:
+    """A boolean option: True or False only (``"no"`` or ``0`` are not taken for one)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} must be True or False")
+    return bool(value)
 
 
 def _numeric_array(name: str, value) -> np.ndarray:
@@ -53,12 +62,20 @@ def _broadcast(name: str, arr: np.ndarray, n: int | None) -> np.ndarray:
     return arr
 
 
-def int_param(name: str, value, lo: int, hi: int, n: int | None = None) -> np.ndarray:
+def _no_bool(name: str, arr: np.ndarray, allow_bool: bool):
+    if arr.dtype == bool and not allow_bool:
+        raise ValueError(f"{name} must be numbers, not booleans (got {arr.tolist() if arr.size < 8 else 'a bool array'})")
+
+
+def int_param(name: str, value, lo: int, hi: int, n: int | None = None,
+              allow_bool: bool = False) -> np.ndarray:
     """Integer scalar or per-neuron array in ``[lo, hi]``; returns int64 (shape () or (n,)).
 
-    Float input is accepted only where every element is an exact integer.
+    Float input is accepted only where every element is an exact integer; booleans only
+    with ``allow_bool`` (spike arrays).
     """
     arr = _broadcast(name, _numeric_array(name, value), n)
+    _no_bool(name, arr, allow_bool)
     if np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.complexfloating):
         if np.iscomplexobj(arr):
             raise ValueError(f"{name} must be real integers, got complex values")
@@ -80,10 +97,19 @@ def int_param(name: str, value, lo: int, hi: int, n: int | None = None) -> np.nd
     return arr.astype(np.int64)
 
 
+def int_scalar(name: str, value, lo: int, hi: int) -> int:
+    """One integer in ``[lo, hi]`` (not an array, not a boolean)."""
+    arr = int_param(name, value, lo, hi)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a single integer in [{lo}, {hi}], got an array of shape {arr.shape}")
+    return int(arr)
+
+
 def float_param(name: str, value, lo: float = -np.inf, hi: float = np.inf,
                 n: int | None = None) -> np.ndarray:
     """Finite real scalar or per-neuron array in ``[lo, hi]``; returns float64."""
     arr = _broadcast(name, _numeric_array(name, value), n)
+    _no_bool(name, arr, False)
     if np.iscomplexobj(arr):
         raise ValueError(f"{name} must be real, got complex values")
     arr = arr.astype(np.float64)

@@ -69,10 +69,10 @@ class SpikeSource:
 
     def as_int32(self) -> np.ndarray:
         """The data as int32; raises naming the first value that is not an int32 integer."""
-        return V.int_param("data", self.data, _I32.min, _I32.max).astype(np.int32)
+        return V.int_param("data", self.data, _I32.min, _I32.max, allow_bool=True).astype(np.int32)
 
     def as_float64(self) -> np.ndarray:
-        return V.float_param("data", self.data)
+        return V.float_param("data", self.data.astype(np.float64) if self.data.dtype == bool else self.data)
 
     def __repr__(self):
         return f"SpikeSource(T={self.data.shape[0]}, n={self.n})"
@@ -225,7 +225,7 @@ class Network:
         where = f"delays of {pre.name!r} -> {post.name!r}"
         checked("delays", delays)
         if np.ndim(delays) == 0 and not is_sparse(delays):
-            d = int(V.int_param(where, delays, 0, MAX_DELAY))
+            d = V.int_scalar(where, delays, 0, MAX_DELAY)
             return None if d == 0 else d
         shape = getattr(delays, "shape", np.shape(delays))
         if tuple(shape) != syn.shape:
@@ -560,6 +560,25 @@ def _initial_state(comp: _Compiled, state, init) -> NetworkState:
     return st
 
 
+def available_memory() -> int:
+    """Bytes of physical memory available now (Linux/macOS sysconf; large if unknown)."""
+    import os
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - other platforms
+        return 2 ** 62
+
+
+def check_recording(num_steps: int, bytes_per_step: int, what: str):
+    """Refuse a recording larger than the memory this machine has available."""
+    need = num_steps * bytes_per_step
+    have = available_memory()
+    if need > have:
+        raise ValueError(f"recording {what} for num_steps={num_steps} needs {need / 2 ** 30:.3g} GiB "
+                         f"but {have / 2 ** 30:.3g} GiB of memory are available: record fewer "
+                         f"variables or populations, or run in parts (state=trace.final)")
+
+
 class _Run:
     """Scratch arrays and recorders for one call of :func:`simulate` (or repeated steps)."""
 
@@ -574,6 +593,9 @@ class _Run:
                 if var in what:
                     col[k] = width[var]
                     width[var] += int(comp.n[k])
+        itemsize = np.dtype(comp.vdt).itemsize
+        check_recording(num_steps, sum(w * (1 if v == "s" else itemsize) for v, w in width.items()),
+                        f"{', '.join(f'{k}: {w}' for k, w in spec.items())}")
         self.rec = tuple(np.zeros((num_steps if width[var] else 0, width[var]), np.int8 if var == "s" else comp.vdt)
                          for var in RECORDABLE)
         N = comp.N

@@ -169,8 +169,8 @@ class FixedLIFReset(FixedLIF):
 
     def __init__(self, n, du, dv, vth, bias_mant=0, bias_exp=0, reset_interval=1, reset_offset=0):
         super().__init__(n, du, dv, vth, bias_mant, bias_exp)
-        self.reset_interval = int(V.int_param("reset_interval", reset_interval, 1, 2 ** 31 - 1))
-        self.reset_offset = int(V.int_param("reset_offset", reset_offset, 0, self.reset_interval - 1))
+        self.reset_interval = V.int_scalar("reset_interval", reset_interval, 1, 2 ** 31 - 1)
+        self.reset_offset = V.int_scalar("reset_offset", reset_offset, 0, self.reset_interval - 1)
 
     def reset_schedule(self):
         return self.reset_interval, self.reset_offset
@@ -297,8 +297,8 @@ class FloatLIFReset(FloatLIF):
 
     def __init__(self, n, du, dv, vth, bias=0.0, reset_interval=1, reset_offset=0):
         super().__init__(n, du, dv, vth, bias)
-        self.reset_interval = int(V.int_param("reset_interval", reset_interval, 1, 2 ** 31 - 1))
-        self.reset_offset = int(V.int_param("reset_offset", reset_offset, 0, self.reset_interval - 1))
+        self.reset_interval = V.int_scalar("reset_interval", reset_interval, 1, 2 ** 31 - 1)
+        self.reset_offset = V.int_scalar("reset_offset", reset_offset, 0, self.reset_interval - 1)
 
     def reset_schedule(self):
         return self.reset_interval, self.reset_offset
@@ -420,12 +420,13 @@ class FixedSynapses(_Synapses):
 
     def __init__(self, weights, weight_exp=0, num_weight_bits=8, sign_mode=None,
                  num_message_bits=0, *, lava_compat=False):
+        lava_compat = V.as_flag("lava_compat", lava_compat)
         w, is_sparse, self.num_cast = _read_weights(weights, lava_compat)
         self.shape = tuple(int(s) for s in w.shape)
         self.sparse_input = bool(is_sparse)
         self.weight_exp = weight_exp
         self.num_weight_bits = num_weight_bits
-        self.num_message_bits = int(V.int_param("num_message_bits", num_message_bits, 0, 24))
+        self.num_message_bits = V.int_scalar("num_message_bits", num_message_bits, 0, 24)
         if is_sparse:
             vals = w.data
             has_implicit_zero = w.nnz < w.shape[0] * w.shape[1]
@@ -507,7 +508,7 @@ class FixedSynapses(_Synapses):
 
     @weight_exp.setter
     def weight_exp(self, value):
-        self._weight_exp = int(V.int_param("weight_exp", value, *L.WEIGHT_EXP_RANGE))
+        self._weight_exp = V.int_scalar("weight_exp", value, *L.WEIGHT_EXP_RANGE)
 
     @property
     def num_weight_bits(self) -> int:
@@ -518,7 +519,7 @@ class FixedSynapses(_Synapses):
         if hasattr(self, "_num_weight_bits"):
             raise AttributeError("num_weight_bits is fixed at construction (it changes the "
                                  "stored mantissas); build a new FixedSynapses")
-        self._num_weight_bits = int(V.int_param("num_weight_bits", value, *L.NUM_WEIGHT_BITS_RANGE))
+        self._num_weight_bits = V.int_scalar("num_weight_bits", value, *L.NUM_WEIGHT_BITS_RANGE)
 
     @property
     def nbytes(self) -> int:
@@ -549,7 +550,8 @@ class FixedSynapses(_Synapses):
         s = np.asarray(spikes)
         if s.shape != (self.n_pre,):
             raise ValueError(f"spikes have shape {s.shape}; expected ({self.n_pre},)")
-        pay = V.int_param("spikes", s, np.iinfo(np.int32).min, np.iinfo(np.int32).max).astype(np.int32)
+        pay = V.int_param("spikes", s, np.iinfo(np.int32).min, np.iinfo(np.int32).max,
+                          allow_bool=True).astype(np.int32)
         idx = np.flatnonzero(pay).astype(np.int32)
         acc = np.zeros(self.n_post, np.int64)
         graded = self.num_message_bits > 0
@@ -600,7 +602,7 @@ class FloatSynapses(_Synapses):
     def __init__(self, weights, num_message_bits=0):
         if isinstance(weights, FloatSynapses):
             weights = weights.matrix
-        self.num_message_bits = int(V.int_param("num_message_bits", num_message_bits, 0, 24))
+        self.num_message_bits = V.int_scalar("num_message_bits", num_message_bits, 0, 24)
         self.sparse_input = is_sparse(checked("weights", weights))
         if is_sparse(weights):
             import scipy.sparse as sp
@@ -686,7 +688,7 @@ class EILIFParams:
         self.weight_exp = weight_exp
         self.num_weight_bits = num_weight_bits
         self.sign_mode = None if sign_mode is None else as_sign_mode(sign_mode)
-        self.lava_compat = bool(lava_compat)
+        self.lava_compat = V.as_flag("lava_compat", lava_compat)
         self.fixed = self.float = None
         self.fixed_error = self.float_error = None
         try:

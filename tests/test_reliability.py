@@ -37,3 +37,93 @@ def test_malformed_sparse_matrices_are_refused_everywhere(k):
     p = net.add(le.FixedLIF(2, 0, 0, 10), name="p")
     with pytest.raises(ValueError, match="delays is a malformed scipy.sparse"):
         net.connect(p, p, le.FixedSynapses(np.ones((2, 2), int)), delays=m)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: le.FixedLIF(n=True, du=0, dv=0, vth=1), "n=True must be an integer >= 1, not a boolean"),
+    (lambda: le.simulate_fixed(le.FixedLIF(2, 0, 0, 1), None, True), "num_steps=True .* not a boolean"),
+    (lambda: le.FixedSynapses(np.ones((2, 2), int), num_weight_bits=True), "num_weight_bits must be numbers, not booleans"),
+    (lambda: le.FixedSynapses(np.ones((2, 2), int), sign_mode=1.7), r"sign_mode=1.7 is not legal"),
+    (lambda: le.FixedSynapses(np.ones((2, 2), int), sign_mode=True), r"sign_mode=True is not legal"),
+    (lambda: le.FixedSynapses(np.ones((2, 2), int), lava_compat="no"), "lava_compat='no' must be True or False"),
+    (lambda: le.EILIFParams(shape_exc=1, shape_inh=1, weights=np.zeros((2, 2)), du_exc=0, dv_exc=0, vth_exc=1,
+                            bias_mant_exc=0, du_inh=0, dv_inh=0, vth_inh=1, bias_mant_inh=0, lava_compat=1),
+     "lava_compat=1 must be True or False"),
+    (lambda: le.FloatLIF(2, True, 0.1, 1.0), "du must be numbers, not booleans"),
+    (lambda: le.FixedLIF(2, du=np.array([True, False]), dv=0, vth=1), "du must be numbers, not booleans"),
+])
+def test_booleans_and_fractions_are_not_taken_for_integers(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+def test_spike_arrays_may_be_boolean():
+    syn = le.FixedSynapses(np.array([[3, 4]]))
+    assert syn.activation(np.array([True, True])).tolist() == [7]
+    tr = le.simulate(_one_source_net(np.array([[True], [False]])), 2, record={"p": "a"})
+    assert tr["p"].a[:, 0].tolist() == [1, 0]
+
+
+def _one_source_net(data):
+    net = le.Network()
+    p = net.add(le.FixedLIF(1, 0, 0, 100), name="p")
+    net.connect(net.add(le.SpikeSource(data), name="s"), p)
+    return net
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+ODD = st.one_of(st.booleans(), st.none(), st.text(max_size=3), st.floats(allow_nan=True, allow_infinity=True),
+                st.integers(-2 ** 70, 2 ** 70), st.complex_numbers(max_magnitude=10),
+                st.lists(st.integers(-5, 5), max_size=4), st.just(np.array([1.5, 2.0])),
+                st.just(np.array([[1, 2], [3, 4]])))
+
+
+@settings(max_examples=400)
+@given(name=st.sampled_from(["n", "du", "dv", "vth", "bias_mant", "bias_exp", "weight_exp",
+                             "num_weight_bits", "sign_mode", "num_message_bits", "num_steps", "u0", "v0",
+                             "delays", "refractory_period", "reset_interval"]), value=ODD)
+def test_public_boundary_works_or_names_the_parameter(name, value):
+    """Any value of any parameter either works or raises ValueError/TypeError whose message
+    names the parameter -- never a crash, a NaN, or a silent coercion to something else."""
+    kw = dict(n=3, du=100, dv=100, vth=10, bias_mant=5, bias_exp=2)
+    syn_kw = dict(weight_exp=0, num_weight_bits=8, sign_mode=None, num_message_bits=0)
+    run_kw = dict(num_steps=4, u0=0, v0=0)
+    extra = {}
+    for group in (kw, syn_kw, run_kw):
+        if name in group:
+            group[name] = value
+    if name in ("refractory_period", "reset_interval", "delays"):
+        extra[name] = value
+    try:
+        if name == "refractory_period":
+            neurons = le.FixedLIFRefractory(**kw, refractory_period=value)
+        elif name == "reset_interval":
+            neurons = le.FixedLIFReset(**kw, reset_interval=value)
+        else:
+            neurons = le.FixedLIF(**kw)
+        n = neurons.n
+        syn = le.FixedSynapses(np.ones((n, n), int), **syn_kw)
+        if name == "delays":
+            net = le.Network()
+            p = net.add(neurons, name="p")
+            net.connect(p, p, syn, delays=value)
+            tr = le.simulate(net, 4)["p"]
+        else:
+            tr = le.simulate_fixed(neurons, syn, run_kw["num_steps"], u0=run_kw["u0"], v0=run_kw["v0"])
+    except (ValueError, TypeError) as exc:
+        label = {"num_steps": "num_steps", "u0": "u0", "v0": "v0"}.get(name, name)
+        assert label in str(exc), f"message does not name {name!r}: {exc}"
+        return
+    assert tr.v.dtype == np.int32 and np.isfinite(tr.v).all()
+
+
+def test_recording_larger_than_memory_is_refused_before_running():
+    import time
+    net = _one_source_net(np.array([[1]]))
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"recording p: \('s', 'u', 'v'\) for num_steps=10000000000000 needs"):
+        le.simulate(net, 10 ** 13)
+    with pytest.raises(ValueError, match="num_steps=10000000000000 needs .* GiB of memory are available"):
+        le.simulate_fixed(le.FixedLIF(3, 0, 0, 1), None, 10 ** 13)
+    assert time.perf_counter() - t0 < 5

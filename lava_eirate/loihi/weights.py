@@ -34,9 +34,11 @@ def as_sign_mode(value) -> SignMode | None:
             return SignMode[value.upper()]
         except KeyError:
             raise ValueError(f"sign_mode={value!r} is not legal; legal values: {legal}") from None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"sign_mode={value!r} is not legal; legal values: {legal}")
     try:
         return SignMode(int(value))
-    except (ValueError, TypeError):
+    except ValueError:
         raise ValueError(f"sign_mode={value!r} is not legal; legal values: {legal}") from None
 
 
