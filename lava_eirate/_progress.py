@@ -1,12 +1,15 @@
-"""A dependency-free progress bar for long runs (stderr, only when asked or interactive)."""
+"""Progress bars for long runs (tqdm on stderr, only when asked or on an interactive stderr)."""
 from __future__ import annotations
 
 import sys
-import time
 
 
 class Progress:
-    """``with Progress(total, "simulate") as p: p.update(k)``; silent when disabled."""
+    """``with Progress(total, "simulate") as p: p.update(k)``; silent when disabled.
+
+    ``enabled=None`` shows the bar only when stderr is a terminal. The tqdm bar is made on
+    the first update, so a caller may still switch ``enabled`` off before that.
+    """
 
     def __init__(self, total: int, label: str, enabled: bool | None = None, stream=None):
         self.total = max(int(total), 1)
@@ -16,8 +19,7 @@ class Progress:
             enabled = bool(getattr(self.stream, "isatty", lambda: False)())
         self.enabled = enabled
         self.done = 0
-        self._t0 = time.perf_counter()
-        self._last = 0.0
+        self._bar = None
 
     def __enter__(self):
         return self
@@ -26,21 +28,14 @@ class Progress:
         self.done += int(k)
         if not self.enabled:
             return
-        now = time.perf_counter()
-        if now - self._last < 0.1 and self.done < self.total:
-            return
-        self._last = now
-        frac = min(self.done / self.total, 1.0)
-        width = 30
-        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
-        elapsed = now - self._t0
-        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
-        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} "
-                          f"{elapsed:6.1f}s elapsed, {eta:6.1f}s left")
-        self.stream.flush()
+        if self._bar is None:
+            from tqdm import tqdm
+            self._bar = tqdm(total=self.total, desc=self.label, file=self.stream, mininterval=0.1,
+                             dynamic_ncols=True, leave=True)
+            self._bar.update(self.done - int(k))
+        self._bar.update(int(k))
 
     def __exit__(self, *exc):
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self._bar is not None:
+            self._bar.close()
         return False

@@ -85,14 +85,14 @@ def _chunks(num_steps: int, n: int, nnz: int):
 
 
 def _run_steps(step, label: str, num_steps: int, n: int, nnz: int, progress) -> int:
-    """Call ``step(t0, k)`` over all steps -- in one call, or in chunks with a progress bar
-    when one is shown (asked for, or on an interactive stderr for long runs). Returns the
-    spikes counted by ``step``."""
+    """Call ``step(t0, k)`` over all steps in chunks of ~0.1 s of work (Ctrl-C is seen
+    between chunks: a numba loop does not look at signals), with a progress bar when one
+    is asked for, or on an interactive stderr for long runs. Returns the spikes counted."""
     total = 0
     with Progress(num_steps, label, enabled=progress) as bar:
         if progress is None and num_steps * (n + nnz // 10) < 5 * _CHUNK_WORK:
             bar.enabled = False
-        for t0, k in _chunks(num_steps, n, nnz) if bar.enabled else [(0, num_steps)]:
+        for t0, k in _chunks(num_steps, n, nnz):
             total += step(t0, k)
             bar.update(k)
     return total

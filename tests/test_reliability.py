@@ -127,3 +127,29 @@ def test_recording_larger_than_memory_is_refused_before_running():
     with pytest.raises(ValueError, match="num_steps=10000000000000 needs .* GiB of memory are available"):
         le.simulate_fixed(le.FixedLIF(3, 0, 0, 1), None, 10 ** 13)
     assert time.perf_counter() - t0 < 5
+
+
+def test_ctrl_c_stops_a_long_simulation_promptly():
+    import signal
+    import subprocess
+    import sys
+    import time
+    code = ("import numpy as np, lava_eirate as le\n"
+            "n = le.FixedLIF(1000, 410, 256, 7600, 1000, 6)\n"
+            "syn = le.FixedSynapses(np.eye(1000, dtype=int))\n"
+            "le.simulate_fixed(n, syn, 5, record=())\n"
+            "print('ready', flush=True)\n"
+            "le.simulate_fixed(n, syn, 10 ** 9, record=())\n"
+            "print('finished', flush=True)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        t0 = time.time()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert time.time() - t0 < 5
+    assert "KeyboardInterrupt" in err and "finished" not in out
