@@ -30,6 +30,11 @@ class Progress:
             return
         if self._bar is None:
             from tqdm import tqdm
+            if not hasattr(tqdm, "_lock"):
+                # tqdm's default lock is a multiprocessing RLock, which fixes the start
+                # method; Lava's import then fails setting it to 'fork'. A thread lock will do.
+                import threading
+                tqdm.set_lock(threading.RLock())
             self._bar = tqdm(total=self.total, desc=self.label, file=self.stream, mininterval=0.1,
                              dynamic_ncols=True, leave=True)
             self._bar.update(self.done - int(k))

@@ -51,19 +51,21 @@ def run_demo(network: str = "critical", num_steps: int = 1000, lava_steps: int =
     _step("fixed-point LIF (simulate_fixed, numba)", t0)
 
     rate_f, rate_x = tr_float.s.mean(), tr_fixed.s.mean()
-    _, c_rate = A.auto_covariance(states, max_lag=100, offset=200)
-    _, c_float = A.auto_covariance(A.box_rates(tr_float.s, 25), max_lag=100, offset=200)
-    _, c_fixed = A.auto_covariance(A.box_rates(tr_fixed.s, 25), max_lag=100, offset=200)
+    win = _cov_window(num_steps)
+    lag = win["max_lag"]
+    _, c_rate = A.auto_covariance(states, **win)
+    _, c_float = A.auto_covariance(A.box_rates(tr_float.s, 25), **win)
+    _, c_fixed = A.auto_covariance(A.box_rates(tr_fixed.s, 25), **win)
     print(f"\none run from rest, mean rate (spikes/neuron/step): float {rate_f:.4f}, fixed {rate_x:.4f} "
           f"({rate_x / rate_f - 1:+.1%})")
-    print(f"auto-covariance c(0) of 25-step binned spikes: float {c_float[100]:.4g}, "
-          f"fixed {c_fixed[100]:.4g} ({c_fixed[100] / c_float[100] - 1:+.1%}); rate network {c_rate[100]:.4g}")
+    print(f"auto-covariance c(0) of 25-step binned spikes: float {c_float[lag]:.4g}, "
+          f"fixed {c_fixed[lag]:.4g} ({c_fixed[lag] / c_float[lag] - 1:+.1%}); rate network {c_rate[lag]:.4g}")
     fid = None
     if realizations > 1:
         from .convert import ensemble_fidelity
         t0 = time.perf_counter()
         fid = ensemble_fidelity(lif, fixed, report.scale, num_steps=num_steps, realizations=realizations,
-                                seed=seed, progress=True)
+                                seed=seed, progress=True, **win)
         print(f"ensemble (one run cannot resolve a few %: the float rate varies {fid.rate_spread:.0%} "
               f"from run to run):\n  {fid.summary()}")
         _step("ensemble of float and fixed-point runs", t0)
@@ -85,11 +87,18 @@ def run_demo(network: str = "critical", num_steps: int = 1000, lava_steps: int =
         else:
             print(f"  MISMATCH with Lava: {diff}")
             status = 1
-    _figures(out_dir, states, tr_float, tr_fixed, fid, p_float.n_e)
+    _figures(out_dir, states, tr_float, tr_fixed, fid, p_float.n_e, win)
     return status
 
 
-def _figures(out_dir, states, tr_float, tr_fixed, fid, n_exc):
+def _cov_window(num_steps: int) -> dict:
+    """Lags and dropped edges of the auto-covariance for a run of ``num_steps``: the
+    tutorial's 100 and 200 for 1000 steps, shrunk for shorter runs."""
+    offset = min(200, num_steps // 5)
+    return dict(offset=offset, max_lag=max(0, min(100, (num_steps - 2 * offset) // 2 - 1)))
+
+
+def _figures(out_dir, states, tr_float, tr_fixed, fid, n_exc, win):
     from . import plot
     if not plot.file_backend():
         print(f"(matplotlib not installed: no figures; {plot.INSTALL_HINT})")
@@ -97,7 +106,7 @@ def _figures(out_dir, states, tr_float, tr_fixed, fid, n_exc):
     import matplotlib.pyplot as plt
     os.makedirs(out_dir, exist_ok=True)
     plt.close(plot.float_vs_fixed(tr_float, tr_fixed, rate_states=states, n_exc=n_exc,
-                                  path=os.path.join(out_dir, "float_vs_fixed.png")))
+                                  path=os.path.join(out_dir, "float_vs_fixed.png"), **win))
     if fid is not None:
         plt.close(plot.fidelity(fid, path=os.path.join(out_dir, "fidelity.png")))
     print(f"figures: {out_dir}/float_vs_fixed.png" + (", fidelity.png" if fid is not None else ""))

@@ -78,3 +78,66 @@ def test_every_subcommand_has_help():
     for args in (["--help"], ["demo", "--help"], ["convert", "--help"], ["golden", "--help"], ["verify", "--help"]):
         out = subprocess.run([sys.executable, "-m", "lava_eirate.cli", *args], capture_output=True, text=True)
         assert out.returncode == 0 and "usage: lava-eirate" in out.stdout
+
+
+def run_cli(args):
+    """(exit status, stdout, stderr) of the installed command in a fresh process."""
+    out = subprocess.run([sys.executable, "-m", "lava_eirate.cli", *args], capture_output=True, text=True)
+    return out.returncode, out.stdout, out.stderr
+
+
+def test_cli_contract_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, fixed_file):
+    path, params = fixed_file
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2, 3]")
+    png = tmp_path / "picture.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    fake_npz = tmp_path / "picture.npz"
+    fake_npz.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    typo = tmp_path / "typo.json"
+    save_params(str(typo), dict(params, bias_exp_ex=3))
+    rate = tmp_path / "rate.json"
+    rate.write_text(json.dumps({k: (v.tolist() if isinstance(v, np.ndarray) else v)
+                                for k, v in tutorial_networks(1234)["balanced"].items()}))
+    cases = [
+        (["golden", "record", str(path), str(tmp_path / "g.npz"), "--steps", "0"], "0 is out of range: must be >= 1"),
+        (["verify", str(path), "--steps", "-3"], "-3 is out of range: must be >= 1"),
+        (["convert", str(rate), "--headroom", "1.5"], r"1.5 is out of range [0, 1)"),
+        (["convert", str(rate), "--out", str(tmp_path / "c.txt")], "must end in .npz or .json"),
+        (["golden", "record", str(listed), str(tmp_path / "g.npz")], "holds a JSON list; expected an object"),
+        (["verify", str(png)], "must end in .npz or .json"),
+        (["verify", str(fake_npz)], "cannot read parameter file"),
+        (["golden", "record", str(typo), str(tmp_path / "g.npz")],
+         "unknown parameter(s) 'bias_exp_ex' (did you mean 'bias_exp_exc'?)"),
+        (["demo", "--lava-steps", "-1"], "-1 is out of range: must be >= 0"),
+        (["demo", "--steps", "400x"], "'400x' is not an integer"),
+    ]
+    for args, message in cases:
+        code, out, err = run_cli(args)
+        assert code == 2, (args, code, err)
+        assert message in err, (args, err)
+        assert "Traceback" not in err, (args, err)
+    assert not (tmp_path / "c.txt").exists() and not (tmp_path / "c.txt.npz").exists()
+
+
+def test_version_and_help_without_markup():
+    code, out, _ = run_cli(["--version"])
+    assert code == 0 and out.strip().startswith("lava-eirate ")
+    for args in (["--help"], ["convert", "--help"], ["golden", "--help"]):
+        code, out, _ = run_cli(args)
+        assert code == 0 and "``" not in out and ":func:" not in out
+
+
+def test_parameter_files_are_written_atomically(tmp_path, monkeypatch):
+    """A failed write leaves neither a partial file nor a temporary one behind."""
+    target = tmp_path / "p.npz"
+    save_params(str(target), {"a": np.arange(3)})
+    before = target.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+    monkeypatch.setattr(np, "savez_compressed", boom)
+    with pytest.raises(OSError, match="disk full"):
+        save_params(str(target), {"a": np.arange(5)})
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.npz"]
