@@ -10,6 +10,7 @@ the trace is (re)recorded and the test passes.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 
@@ -34,7 +35,13 @@ class GoldenFixture:
         self.recorded = []
 
     def path(self, name: str | None = None) -> str:
-        stem = name or re.sub(r"[^A-Za-z0-9_.-]+", "_", self._request.node.name)
+        """``golden/<module>/<name>.npz``; a name with characters other than letters,
+        digits, ``_.-`` gets them replaced and a short hash of the exact name appended, so
+        that two test ids never share a file ("a b" and "a_b" do not)."""
+        raw = name or self._request.node.name
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", raw)
+        if stem != raw:
+            stem += "-" + hashlib.sha1(raw.encode()).hexdigest()[:8]
         module = os.path.splitext(os.path.basename(str(self._request.node.fspath)))[0]
         return os.path.join(self.folder, module, stem + ".npz")
 
@@ -49,6 +56,11 @@ class GoldenFixture:
             pytest.fail(f"no golden trace at {path}; run pytest with --update-golden to record it",
                         pytrace=False)
         expected = G.load(path)
+        if params is not None:
+            changed = G.compare_params(expected.params, params)
+            if changed:
+                pytest.fail(f"{path}: recorded with other parameters -- {changed}; re-record with "
+                            f"--update-golden if the change is intended", pytrace=False)
         diff = G.compare(expected.trace, trace)
         if diff is not None:
             pytest.fail(f"{path}: not bit-exact with the golden trace: {diff}", pytrace=False)

@@ -142,6 +142,10 @@ def cmd_golden(args) -> int:
         g = G.load(args.golden)
     except G.GoldenError as exc:
         raise UsageError(str(exc)) from None
+    changed = G.compare_params(g.params, params)
+    if changed:
+        print(f"NOT the recorded network: {changed}")
+        return 1
     trace = _simulate(params, g.trace.num_steps)
     if trace.n != g.trace.n:
         raise UsageError(f"the parameter file has {trace.n} neurons, the golden trace {g.trace.n}")

@@ -20,7 +20,9 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,12 +137,46 @@ def record(path, trace: Trace, params: dict | None = None, meta: dict | None = N
     digest = _digest(arrays, params_json, meta_json)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **arrays, __params__=np.array(params_json), __meta__=np.array(meta_json),
-                            __sha256__=np.array(digest))
-    os.replace(tmp, path)
+    # A temporary file of its own per call (concurrent writers of one path each write a
+    # whole file; the last rename wins), removed if anything fails.
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(fh, **arrays, __params__=np.array(params_json), __meta__=np.array(meta_json),
+                                __sha256__=np.array(digest))
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
     return digest
+
+
+#: Largest parameter or metadata record read from a golden file (bytes, uncompressed).
+MAX_JSON_BYTES = 256 * 2 ** 20
+
+
+def _check_sizes(path, raw: bytes) -> None:
+    """Refuse members that would inflate beyond what the file declares (a zip bomb
+    reaches gigabytes before the hash can be checked)."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        info = {i.filename: i for i in zf.infolist()}
+        meta_info = info.get("__meta__.npy")
+        if meta_info is None:
+            return  # reported as "not a golden file" below
+        if meta_info.file_size > MAX_JSON_BYTES:
+            raise GoldenError(f"golden file {path}: its metadata would inflate to {meta_info.file_size} bytes")
+        with zf.open(meta_info) as fh:
+            meta = json.loads(str(np.lib.format.read_array(fh, allow_pickle=False)))
+        T, n = int(meta["num_steps"]), int(meta["n"])
+        if T < 1 or n < 1:
+            raise GoldenError(f"golden file {path}: num_steps={T}, n={n} in its metadata")
+        for name, item in info.items():
+            field = name[:-4] if name.endswith(".npy") else name
+            limit = T * n * 8 + 4096 if field in _FIELDS else MAX_JSON_BYTES
+            if item.file_size > limit:
+                raise GoldenError(f"golden file {path}: member {name} would inflate to {item.file_size} "
+                                  f"bytes, more than its declared {T} x {n} shape allows ({limit})")
 
 
 def load(path) -> Golden:
@@ -151,6 +187,7 @@ def load(path) -> Golden:
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
+        _check_sizes(path, raw)
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             files = set(z.files)
             missing = {"__params__", "__meta__", "__sha256__"} - files
@@ -162,22 +199,46 @@ def load(path) -> Golden:
             digest = str(z["__sha256__"])
     except GoldenError:
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
-        raise GoldenError(f"golden file {path} is corrupted or truncated: {exc}") from None
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, EOFError, MemoryError,
+            zipfile.BadZipFile, zlib.error, json.JSONDecodeError) as exc:
+        raise GoldenError(f"golden file {path} is corrupted or truncated: {type(exc).__name__}: {exc}") from None
     if _digest(arrays, params_json, meta_json) != digest:
         raise GoldenError(f"golden file {path} fails its SHA-256 check: its content was altered")
-    meta = json.loads(meta_json)
-    if meta.get("format") != FORMAT_VERSION:
-        raise GoldenError(f"golden file {path} has format {meta.get('format')}; this lava_eirate "
-                          f"reads format {FORMAT_VERSION}")
-    shapes = {a.shape for a in arrays.values()}
-    if len(shapes) != 1 or shapes != {(meta["num_steps"], meta["n"])}:
-        raise GoldenError(f"golden file {path}: array shapes {shapes} disagree with "
-                          f"(num_steps, n) = ({meta['num_steps']}, {meta['n']})")
-    s = arrays.get("s")
-    trace = Trace(s=s, u=arrays.get("u"), v=arrays.get("v"), num_steps=meta["num_steps"], n=meta["n"],
-                  kind=meta["kind"], num_spikes=int(s.sum()) if s is not None else 0)
-    return Golden(trace=trace, params=_from_json(json.loads(params_json)), meta=meta, path=str(path))
+    try:
+        meta = json.loads(meta_json)
+        if meta.get("format") != FORMAT_VERSION:
+            raise GoldenError(f"golden file {path} has format {meta.get('format')}; this lava_eirate "
+                              f"reads format {FORMAT_VERSION}")
+        shapes = {a.shape for a in arrays.values()}
+        if len(shapes) != 1 or shapes != {(meta["num_steps"], meta["n"])}:
+            raise GoldenError(f"golden file {path}: array shapes {shapes} disagree with "
+                              f"(num_steps, n) = ({meta['num_steps']}, {meta['n']})")
+        s = arrays.get("s")
+        trace = Trace(s=s, u=arrays.get("u"), v=arrays.get("v"), num_steps=meta["num_steps"], n=meta["n"],
+                      kind=meta["kind"], num_spikes=int(s.sum()) if s is not None else 0)
+        params = _from_json(json.loads(params_json))
+    except GoldenError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, json.JSONDecodeError) as exc:
+        raise GoldenError(f"golden file {path} has malformed metadata: {type(exc).__name__}: {exc}") from None
+    return Golden(trace=trace, params=params, meta=meta, path=str(path))
+
+
+def compare_params(recorded: dict, given: dict) -> str | None:
+    """``None`` when ``given`` equals the parameters a golden file was recorded with (as
+    stored: JSON-normalised), else a sentence naming the first key that differs."""
+    a = json.loads(json.dumps(_jsonable(recorded or {}), sort_keys=True))
+    b = json.loads(json.dumps(_jsonable(given or {}), sort_keys=True))
+    if a == b:
+        return None
+    for key in sorted(set(a) | set(b)):
+        if a.get(key, "<absent>") != b.get(key, "<absent>"):
+            def short(x):
+                text = json.dumps(x)
+                return text if len(text) < 60 else text[:57] + "..."
+            return (f"parameter {key!r} differs: recorded {short(a.get(key, '<absent>'))}, "
+                    f"checked with {short(b.get(key, '<absent>'))}")
+    return "parameters differ"
 
 
 def _bits(a: np.ndarray) -> np.ndarray:

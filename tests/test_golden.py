@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import lava_eirate as le
+from lava_eirate import golden as G
 from lava_eirate.golden import GoldenError
 
 
@@ -98,9 +99,10 @@ def test_pytest_plugin_records_then_checks_then_catches_a_change(pytester):
         import lava_eirate as le
 
         def test_network(golden):
-            neurons = le.FixedLIF(6, du=100, dv=200, vth=200, bias_mant=BIAS, bias_exp=6)
+            neurons = le.FixedLIF(6, du=100, dv=200, vth=VTH, bias_mant=BIAS, bias_exp=6)
             golden.check(le.simulate_fixed(neurons, None, 30), params={"bias": BIAS})
         BIAS = 40
+        VTH = 200
     """)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
@@ -108,8 +110,123 @@ def test_pytest_plugin_records_then_checks_then_catches_a_change(pytester):
     pytester.runpytest("--update-golden").assert_outcomes(passed=1)
     assert os.path.exists(pytester.path / "golden" / "test_net" / "test_network.npz")
     pytester.runpytest().assert_outcomes(passed=1)
-    src = (pytester.path / "test_net.py").read_text().replace("BIAS = 40", "BIAS = 41")
+    src = (pytester.path / "test_net.py").read_text().replace("VTH = 200", "VTH = 150")
     (pytester.path / "test_net.py").write_text(src)
-    result = pytester.runpytest()
+    result = pytester.runpytest()        # same declared parameters, another network
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*not bit-exact with the golden trace: first divergence in*"])
+    src = src.replace("BIAS = 40", "BIAS = 41")
+    (pytester.path / "test_net.py").write_text(src)
+    result = pytester.runpytest()        # declared parameters differ from the recorded ones
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*recorded with other parameters -- parameter 'bias' differs: "
+                                 "recorded 40, checked with 41*"])
+
+
+def _trace(n=4, T=6):
+    return le.simulate_fixed(le.FixedLIF(n, 100, 100, 20, 900, 4), None, T)
+
+
+def test_concurrent_records_to_one_path_leave_a_valid_file(tmp_path):
+    import threading
+    path = tmp_path / "g.npz"
+    traces = [_trace(n=4 + k) for k in range(4)]
+    for _ in range(10):
+        threads = [threading.Thread(target=G.record, args=(path, tr)) for tr in traces]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        g = G.load(path)                      # one of the writers, whole and verified
+        assert any(G.compare(g.trace, tr) is None for tr in traces)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.npz"]
+
+
+def test_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    def boom(*a, **k):
+        raise OSError("disk full")
+    monkeypatch.setattr(np, "savez_compressed", boom)
+    with pytest.raises(OSError, match="disk full"):
+        G.record(tmp_path / "g.npz", _trace())
+    assert list(tmp_path.iterdir()) == []
+
+
+def _rewrite(path, **members):
+    """A golden file with some members replaced by raw bytes."""
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        content = {name: zf.read(name) for name in zf.namelist()}
+    content.update(members)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in content.items():
+            zf.writestr(name, data)
+
+
+def test_malformed_golden_files_raise_golden_error(tmp_path):
+    import io as _io
+    base = tmp_path / "base.npz"
+    G.record(base, _trace())
+
+    def npy(obj):
+        buf = _io.BytesIO()
+        np.save(buf, obj)
+        return buf.getvalue()
+
+    variants = {
+        "meta_not_json": {"__meta__.npy": npy(np.array("{not json"))},
+        "meta_list": {"__meta__.npy": npy(np.array("[1, 2]"))},
+        "meta_no_shape": {"__meta__.npy": npy(np.array('{"format": 1}'))},
+        "params_not_json": {"__params__.npy": npy(np.array("{oops"))},
+        "bad_npy": {"u.npy": b"\x93NUMPY garbage"},
+        "zip_bomb": {"u.npy": npy(np.zeros((4000, 4000), np.int32))},
+    }
+    for name, members in variants.items():
+        path = tmp_path / f"{name}.npz"
+        path.write_bytes(base.read_bytes())
+        _rewrite(path, **members)
+        with pytest.raises(G.GoldenError):
+            G.load(path)
+    (tmp_path / "deflate.npz").write_bytes(base.read_bytes()[:-30])
+    with pytest.raises(G.GoldenError):
+        G.load(tmp_path / "deflate.npz")
+
+
+def test_zip_bomb_is_refused_before_inflating(tmp_path):
+    import time
+    import zipfile
+    path = tmp_path / "bomb.npz"
+    G.record(path, _trace())
+    with zipfile.ZipFile(path) as zf:
+        content = {name: zf.read(name) for name in zf.namelist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in content.items():
+            if name != "u.npy":
+                zf.writestr(name, data)
+        with zf.open("u.npy", "w", force_zip64=True) as fh:   # 2 GiB of zeros, ~2 MB on disk
+            block = bytes(2 ** 24)
+            for _ in range(128):
+                fh.write(block)
+    assert path.stat().st_size < 10 * 2 ** 20
+    t0 = time.perf_counter()
+    with pytest.raises(G.GoldenError, match="would inflate to 2147483648 bytes"):
+        G.load(path)
+    assert time.perf_counter() - t0 < 2
+
+
+def test_plugin_file_names_are_distinct_for_distinct_ids():
+    from lava_eirate._pytest_plugin import GoldenFixture
+
+    class Req:
+        class config:
+            @staticmethod
+            def getoption(_):
+                return False
+
+        class node:
+            fspath = "/x/test_mod.py"
+            name = "t"
+    fx = GoldenFixture(Req)
+    names = ["a b", "a_b", "a/b", "a:b", "test_ok[1-2]", "x" * 3]
+    paths = [fx.path(n) for n in names]
+    assert len(set(paths)) == len(paths)
+    assert fx.path("a_b").endswith("/golden/test_mod/a_b.npz")
