@@ -199,3 +199,50 @@ def test_parameters_unfit_for_the_selected_model_fail_at_compile_time():
         assert net.v.get().shape == (32,)
     finally:
         net.stop()
+
+
+def test_stop_releases_shared_memory_and_keeps_the_data():
+    import os
+    kw = random_ei_params(3)
+    net = EILIFNetwork(**kw, record=("s", "v"), record_steps=20)
+    folder = net._recording.spec["dir"]
+    try:
+        net.run(condition=RunSteps(num_steps=12), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+    finally:
+        net.stop()
+    assert not os.path.exists(folder)
+    rec = net.recorded()                       # still readable after stop
+    tr = le.simulate_fixed(*le.EILIFParams(**kw).fixed, 12)
+    assert np.array_equal(rec.v, tr.v) and np.array_equal(rec.s, tr.s)
+
+
+def test_recordings_of_killed_processes_are_removed_and_oversized_ones_refused(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from lava_eirate.proc import _recording as R
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    root = R._ROOT or __import__("tempfile").gettempdir()
+    orphan = os.path.join(root, f"{R._PREFIX}{dead}_x")
+    os.makedirs(orphan)
+    kw = random_ei_params(4)
+    EILIFNetwork(**kw, record=("s",), record_steps=5)
+    assert not os.path.exists(orphan)
+    with pytest.raises(ValueError, match=r"record_steps=100000000000 needs .* GiB of shared memory"):
+        EILIFNetwork(**kw, record=("s", "u", "v"), record_steps=10 ** 11)
+
+
+def test_recording_removed_before_the_run_does_not_hang():
+    import shutil
+    kw = random_ei_params(6)
+    net = EILIFNetwork(**kw, record=("s",), record_steps=10)
+    shutil.rmtree(net._recording.spec["dir"])
+    try:
+        net.run(condition=RunSteps(num_steps=5), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        v = net.v.get()
+    finally:
+        net.stop()
+    assert np.array_equal(v, le.simulate_fixed(*le.EILIFParams(**kw).fixed, 5).final["v"])
+    with pytest.raises(RuntimeError, match="nothing recorded|were removed"):
+        net.recorded()

@@ -1,6 +1,8 @@
 """EILIFNetwork: an E/I population of LIF neurons with its recurrent weights, one Process."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess
@@ -98,6 +100,15 @@ class EILIFNetwork(AbstractProcess):
     def n(self) -> int:
         return self.params.n
 
+    def stop(self):
+        """Stop Lava's runtime and release the shared-memory recording (its data stays
+        readable with :meth:`recorded`)."""
+        try:
+            super().stop()
+        finally:
+            if self._recording is not None:
+                self._recording.release()
+
     def recorded(self):
         """The recorded steps (oldest first) as a :class:`lava_eirate.Trace`, read from
         shared memory in one go. ``trace.final["first_step"]`` is the Lava time step of
@@ -105,4 +116,7 @@ class EILIFNetwork(AbstractProcess):
         if self._recording is None:
             raise RuntimeError("this EILIFNetwork was built without record=(...); "
                                "pass record=('s', 'u', 'v') and record_steps=T")
+        if not os.path.isdir(self._recording.spec["dir"]) and isinstance(self._recording.header, np.memmap):
+            raise RuntimeError(f"the recording files in {self._recording.spec['dir']} were removed "
+                               f"before they could be read")
         return self._recording.read("EILIFNetwork")
