@@ -29,6 +29,11 @@ def __getattr__(name):
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'lava_eirate' has no attribute {name!r}")
 
+
+def __dir__():
+    """The eager names plus the lazily loaded ones (so dir() and tab completion show them)."""
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+
 __all__ = ["SignMode", "EILIFParams", "FixedLIF", "FixedLIFReset", "FixedTernaryLIF", "FixedLIFRefractory",
            "FixedSynapses", "FloatLIF", "FloatLIFReset", "FloatTernaryLIF", "FloatLIFRefractory",
            "FloatSynapses", "Network", "NetworkState", "NetworkTrace", "SpikeSource", "simulate", "Trace",

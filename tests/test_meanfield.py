@@ -317,3 +317,25 @@ def test_diffusion_lif_simulation_rate_and_bad_input():
         mf.simulate_diffusion_lif(0.012, 0.004, **p, n=10, duration=0.01, dt=1e-4, rng=1)
     with pytest.raises(ValueError, match=r"dt = 0.01 is out of range"):
         mf.simulate_diffusion_lif(0.012, 0.004, **p, n=10, duration=0.1, dt=0.01, rng=np.random.default_rng(0))
+
+
+def test_low_pass_fit_on_brunels_model_a_over_1hz_to_1khz():
+    """Issue #18.3: on the README's range the fit returned tau = 8.9e143, fit_error = inf."""
+    J = 1e-4 * np.array([[1.0, -5.0], [1.0, -5.0]])
+    K = np.array([[1000, 250], [1000, 250]])
+    kw = dict(J=J, K=K, tau_m=0.02, J_ext=1e-4, K_ext=1000, nu_ext=20.0)
+    nu = mf.firing_rates(tau_r=0.002, v_th=0.02, v_reset=0.01, **kw)
+    mu, sigma = mf.mean_input(nu, **kw), mf.std_input(nu, **kw)
+    omega = 2 * np.pi * np.logspace(0, 3, 100)
+    H = mf.transfer_function(mu, sigma, omega, tau_m=0.02, tau_s=5e-4, tau_r=0.002, v_th=0.02, v_reset=0.01)
+    fit = mf.fit_transfer_function(H, omega, tau_m=0.02, J=J, K=K)
+    assert np.all((fit.tau_rate > 1e-4) & (fit.tau_rate < 0.1))
+    assert np.allclose(fit.h0, np.abs(H[0]), rtol=0.05)        # the plateau
+    assert np.all(fit.fit_error < 0.1) and np.all(np.isfinite(fit.W_rate))
+
+
+def test_low_pass_fit_refuses_what_is_not_a_low_pass():
+    omega = 2 * np.pi * np.logspace(0, 3, 50)
+    rising = 1.0 + 1j * omega / 100.0                   # a high-pass magnitude
+    with pytest.raises(ValueError, match="low-pass fit of population 0"):
+        mf.fit_transfer_function(rising, omega)

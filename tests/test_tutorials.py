@@ -60,3 +60,15 @@ def test_readme_network_example_runs_and_continues_bit_exactly():
     whole = le.simulate(net, 1500, record={"exc": ("s", "v"), "inh": "s"})
     assert np.array_equal(whole["exc"].v[1000:], more["exc"].v)
     assert np.array_equal(whole["inh"].s[1000:], more["inh"].s)
+
+
+def test_readme_mean_field_example_runs():
+    import numpy as np
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    ns = {}
+    exec(readme_block("## Mean-field theory"), ns)
+    assert np.allclose(ns["nu"], ns["nu"][0]) and 30 < ns["nu"][0] < 45      # Brunel A, g=5, eta=2
+    assert 1e-4 < ns["fit"].tau_rate[0] < 0.1 and np.isfinite(ns["fit"].fit_error).all()
+    assert all(0 < r < 1 for r in ns["rates"])

@@ -305,16 +305,17 @@ def fit_transfer_function(H, omega, *, tau_m=None, J=None, K=None) -> LowPassFit
         raise ValueError(f"need at least 3 frequencies for a 2-parameter fit; got {omega.size}")
     if not np.all(np.isfinite(H)) or np.any(H == 0):
         raise ValueError("H must be finite and nonzero at every frequency")
-    tau, h0, err, rms = T._fit_low_pass(H, omega)
-    W = None
-    if J is not None or K is not None or tau_m is not None:
+    want_w = J is not None or K is not None or tau_m is not None
+    if want_w:
+        P = H.shape[1]
         if J is None or K is None or tau_m is None:
             raise ValueError("W_rate needs all of tau_m, J and K")
         J, K = np.atleast_2d(_arr("J", J)), np.atleast_2d(_arr("K", K, 0.0))
         tau_m = _arr("tau_m", tau_m, 0.0, lo_open=True)
-        if J.shape != (h0.size, h0.size) or K.shape != J.shape:
-            raise ValueError(f"J and K must be ({h0.size}, {h0.size}); got {J.shape}, {K.shape}")
-        W = (h0 * np.broadcast_to(tau_m, h0.shape))[:, None] * J * K
+        if J.shape != (P, P) or K.shape != J.shape:
+            raise ValueError(f"J and K must be ({P}, {P}); got {J.shape}, {K.shape}")
+    tau, h0, err, rms = T._fit_low_pass(H, omega)
+    W = (h0 * np.broadcast_to(tau_m, h0.shape))[:, None] * J * K if want_w else None
     return LowPassFit(tau, h0, err, rms, W)
 
 

@@ -128,13 +128,36 @@ def _fit_low_pass(H, omega):
     tau, h0, err, rms = (np.zeros(P) for _ in range(4))
     for p in range(P):
         mag = np.abs(H[:, p])
+        # Two starts: the exact line fit of 1/|H|^2 against w^2, and the -3 dB point.
         slope, icpt = np.polyfit(omega ** 2, 1.0 / mag ** 2, 1)
-        h_start = 1.0 / np.sqrt(max(icpt, 1e-300))
-        t_start = np.sqrt(max(slope, 0.0) / max(icpt, 1e-300))
-        popt, pcov = sopt.curve_fit(lambda w, t, h: np.abs(_low_pass(w, t, h)), omega, mag,
-                                    p0=(t_start, h_start), bounds=([0.0, 0.0], [np.inf, np.inf]))
-        tau[p], h0[p] = popt
-        se = np.sqrt(np.diag(pcov))
-        err[p] = np.hypot(se[0] / popt[0], se[1] / popt[1]) if popt[0] > 0 else np.inf
-        rms[p] = np.sqrt(np.mean(np.abs(_low_pass(omega, *popt) - H[:, p]) ** 2 / mag ** 2))
+        starts = []
+        if icpt > 0 and slope > 0:
+            starts.append((np.sqrt(slope / icpt), 1.0 / np.sqrt(icpt)))
+        below = np.nonzero(mag < mag[0] / np.sqrt(2.0))[0]
+        starts.append((1.0 / omega[below[0]] if below.size else 1.0 / omega[-1], mag[0]))
+        best = None
+        for t0, h_0 in starts:
+            # log-parameters: positive by construction and on one scale (tau ~ 1e-2 s
+            # beside h0 ~ 1e3 /s/V drove the bounded fit off to tau -> inf)
+            try:
+                popt, pcov = sopt.curve_fit(lambda w, lt, lh: np.abs(_low_pass(w, np.exp(lt), np.exp(lh))),
+                                            omega, mag, p0=(np.log(t0), np.log(h_0)), maxfev=20000)
+            except (RuntimeError, ValueError):
+                continue
+            resid = np.sum((np.abs(_low_pass(omega, *np.exp(popt))) - mag) ** 2)
+            if np.all(np.isfinite(popt)) and (best is None or resid < best[0]):
+                best = (resid, popt, pcov)
+        if best is None:
+            raise ValueError(f"the low-pass fit of population {p} did not converge")
+        _, popt, pcov = best
+        tau[p], h0[p] = np.exp(popt)
+        if not (np.isfinite(tau[p]) and np.isfinite(h0[p])) or tau[p] * omega[0] > 1e3 \
+                or tau[p] * omega[-1] < 1e-3:
+            where = "below the lowest" if tau[p] * omega[0] > 1e3 else "above the highest"
+            raise ValueError(f"the low-pass fit of population {p} failed: tau = {tau[p]:.3g} puts the "
+                             f"cut-off far {where} frequency given (omega in [{omega[0]:.3g}, "
+                             f"{omega[-1]:.3g}]); |H| is not a first-order low-pass on this range")
+        se = np.sqrt(np.abs(np.diag(pcov)))   # log-parameters: standard errors are relative
+        err[p] = np.hypot(se[0], se[1]) if np.all(np.isfinite(se)) else np.inf
+        rms[p] = np.sqrt(np.mean(np.abs(_low_pass(omega, tau[p], h0[p]) - H[:, p]) ** 2 / mag ** 2))
     return tau, h0, err, rms
