@@ -616,6 +616,25 @@ class _Run:
         return counts
 
 
+def _check_finite(comp, st, run, steps_done):
+    """Float networks: raise as soon as u or v overflows (weights or inputs too large),
+    naming the population, neuron and -- where recorded -- the first step."""
+    bad = ~(np.isfinite(st.u) & np.isfinite(st.v))
+    if not bad.any():
+        return
+    g = int(np.argmax(bad))
+    k = int(np.searchsorted(comp.off, g, side="right") - 1)
+    i = g - int(comp.off[k])
+    when = f"by step {st.t}"
+    col = run.cols[2][k]
+    if col >= 0:
+        rows = np.nonzero(~np.isfinite(run.rec[2][:steps_done, col + i]))[0]
+        if rows.size:
+            when = f"at step {st.t - steps_done + int(rows[0]) + 1}"
+    raise FloatingPointError(f"population {comp.pops[k].name!r}: u = {st.u[g]}, v = {st.v[g]} at neuron {i} "
+                             f"{when}: the float network overflowed (weights, biases or inputs too large)")
+
+
 def simulate(net: Network, num_steps: int, record=None, *, state=None, init=None,
              progress: bool | None = None) -> NetworkTrace:
     """Run a :class:`Network` for ``num_steps`` steps.
@@ -648,6 +667,8 @@ def _simulate(net, num_steps, record, state, init, progress, label) -> NetworkTr
     def chunk(t0, k):
         c = run.steps(st, t0, k)
         totals[:] += c
+        if not comp.fixed:
+            _check_finite(comp, st, run, t0 + k)
         return int(c.sum())
 
     _run_steps(chunk, label, num_steps, comp.N, net.num_synapses, progress)

@@ -144,6 +144,8 @@ def ei_balanced_weights(n: int, p: float, f_exc: float, mu_e: float, sigma_0: fl
     n = V.as_count("n", n)
     p = float(V.float_param("p", p, 0.0, 1.0))
     f = float(V.float_param("f_exc", f_exc, 0.0, 1.0))
+    mu_e = float(V.float_param("mu_e", mu_e))
+    sigma_0 = float(V.float_param("sigma_0", sigma_0, 0.0))
     rng = _generator(rng)
     mu_i = -mu_e if f == 0 else (0.0 if f == 1 else -f / (1 - f) * mu_e)
     n_e = int(n * f)

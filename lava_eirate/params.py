@@ -604,13 +604,16 @@ class FloatSynapses(_Synapses):
             weights = weights.matrix
         self.num_message_bits = V.int_scalar("num_message_bits", num_message_bits, 0, 24)
         self.sparse_input = is_sparse(checked("weights", weights))
+        raw = weights.data if is_sparse(weights) else V._numeric_array("weights", weights)
+        if np.iscomplexobj(raw):
+            raise ValueError("weights must be real, got complex values")
         if is_sparse(weights):
             import scipy.sparse as sp
             w = sp.csc_matrix(weights, dtype=np.float64)
             w.sum_duplicates()
             vals = w.data
         else:
-            w = V._numeric_array("weights", weights).astype(np.float64)
+            w = raw.astype(np.float64)
             vals = w
         if w.ndim != 2:
             raise ValueError(f"weights must be a 2-D matrix W[post, pre]; got shape {w.shape}")

@@ -153,3 +153,25 @@ def test_ctrl_c_stops_a_long_simulation_promptly():
         proc.kill()
     assert time.time() - t0 < 5
     assert "KeyboardInterrupt" in err and "finished" not in out
+
+
+def test_converter_and_float_edge_cases_raise_naming_the_parameter():
+    from lava_eirate.convert import fixed_to_float, float_to_fixed
+    from lava_eirate.network import ei_balanced_weights, tutorial_networks
+    lif = le.convert_rate_to_lif_params(**tutorial_networks(1234)["balanced"])
+    with pytest.raises(ValueError, match="sign_mode=EXCITATORY cannot hold the weight -"):
+        float_to_fixed(lif, sign_mode="excitatory")
+    fixed, report = float_to_fixed(lif)
+    with pytest.raises(ValueError, match=r"scale = 0.0 is out of range: must be > 0"):
+        fixed_to_float(fixed, 0.0)
+    with pytest.raises(ValueError, match="scale = nan is not finite"):
+        fixed_to_float(fixed, float("nan"))
+    assert np.allclose(fixed_to_float(fixed, report.scale)["vth_exc"], lif["vth_exc"], rtol=1e-3)
+    with pytest.raises(ValueError, match="mu_e = nan is not finite"):
+        ei_balanced_weights(10, 0.2, 0.8, float("nan"), 1.0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="sigma_0 = -1.0 is out of range"):
+        ei_balanced_weights(10, 0.2, 0.8, 1.0, -1.0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="weights must be real, got complex values"):
+        le.FloatSynapses(np.array([[1 + 2j, 0], [0, 1]]))
+    with pytest.raises(FloatingPointError, match=r"population 'pop': .* neuron 1 at step \d+: the float network overflowed"):
+        le.simulate_float(le.FloatLIF(2, 0.1, 0.1, 1.0, 0.5), np.array([[0, 1e308], [-1e308, 0]]), 20)

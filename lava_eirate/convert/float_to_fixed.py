@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..loihi import limits as L
-from ..loihi.weights import SignMode, detect_sign_mode, mantissa_range, truncate_mantissas
+from .. import _validate as V
+from ..loihi.weights import SignMode, as_sign_mode, detect_sign_mode, mantissa_range, truncate_mantissas
 from ..params import EILIFParams
 
 _POPS = ("exc", "inh")
@@ -150,8 +151,11 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
     p = EILIFParams(**{k: lif_params[k] for k in keys})
     if p.float is None:
         raise ValueError(f"lif_params are not a valid float LIF network: {p.float_error}")
-    if not 0.0 <= headroom < 1.0:
+    headroom = float(V.float_param("headroom", headroom, 0.0, 1.0))
+    if headroom >= 1.0:
         raise ValueError(f"headroom = {headroom} is out of range [0, 1)")
+    num_weight_bits = V.int_scalar("num_weight_bits", num_weight_bits, *L.NUM_WEIGHT_BITS_RANGE)
+    sign_mode = as_sign_mode(sign_mode)
     if u_range is None or v_range is None:
         u_sim, v_sim = _expected_ranges(p, num_steps, seed)
         u_max = float(u_range) if u_range is not None else u_sim
@@ -167,6 +171,11 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
     w = np.asarray(lif_params["weights"].toarray() if hasattr(lif_params["weights"], "toarray")
                    else lif_params["weights"], float)
     mode = detect_sign_mode(int(np.sign(w.min())), int(np.sign(w.max()))) if sign_mode is None else sign_mode
+    lo_w, hi_w = mantissa_range(mode)
+    if (lo_w == 0 and w.min() < 0) or (hi_w == 0 and w.max() > 0):
+        bad = w.min() if lo_w == 0 else w.max()
+        raise ValueError(f"sign_mode={mode.name} cannot hold the weight {bad:.6g}: EXCITATORY takes "
+                         f"weights >= 0, INHIBITORY weights <= 0 (use MIXED or leave sign_mode=None)")
     scale = _choose_scale(scale, max(vth.values()), lif_params, w[w != 0], mode, num_weight_bits)
     fixed = {"shape_exc": p.n_e, "shape_inh": p.n_i}
     report = QuantizationReport(scale=scale, u_max=u_max, v_max=v_max, headroom=headroom)
@@ -229,7 +238,11 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
 
 
 def fixed_to_float(fixed_params: dict, scale: float) -> dict:
-    """The float LIF parameters that ``fixed_params`` represent at ``scale``."""
+    """The float LIF parameters that ``fixed_params`` represent at ``scale`` (> 0, the
+    fixed-point units per float unit that ``float_to_fixed`` reports)."""
+    scale = float(V.float_param("scale", scale))
+    if scale <= 0:
+        raise ValueError(f"scale = {scale} is out of range: must be > 0 (fixed-point units per float unit)")
     out = {"shape_exc": fixed_params["shape_exc"], "shape_inh": fixed_params["shape_inh"]}
     for pop in _POPS:
         out[f"du_{pop}"] = (np.asarray(fixed_params[f"du_{pop}"]) + 1) / 4096.0
