@@ -339,3 +339,37 @@ def test_low_pass_fit_refuses_what_is_not_a_low_pass():
     rising = 1.0 + 1j * omega / 100.0                   # a high-pass magnitude
     with pytest.raises(ValueError, match="low-pass fit of population 0"):
         mf.fit_transfer_function(rising, omega)
+
+
+@pytest.mark.parametrize("tau_s", [0.0, 5e-4, 2e-3])
+@pytest.mark.parametrize("tau_r", [0.0, 2e-3])
+@pytest.mark.parametrize("mu, sigma", [(0.010, 0.005), (0.014, 0.002), (0.018, 0.004), (0.005, 0.008)])
+def test_rate_response_coefficients_are_the_derivatives_of_the_rate(tau_s, tau_r, mu, sigma):
+    """alpha = tau_m d nu/d mu and beta = tau_m d nu/d sigma^2 of siegert_rate (shift
+    method for tau_s > 0; issue #18: beta was +21% off for tau_s > 0)."""
+    nk = dict(tau_m=0.01, tau_r=tau_r, v_th=0.015, v_reset=0.0, tau_s=tau_s)
+    a, b = mf.rate_response_coefficients(mu, sigma, **nk)
+    h1, h2 = 1e-7, 1e-8
+    d_mu = (mf.siegert_rate(mu + h1, sigma, **nk) - mf.siegert_rate(mu - h1, sigma, **nk)) / (2 * h1)
+    d_s2 = (mf.siegert_rate(mu, np.sqrt(sigma ** 2 + h2), **nk)
+            - mf.siegert_rate(mu, np.sqrt(sigma ** 2 - h2), **nk)) / (2 * h2)
+    assert a == pytest.approx(0.01 * d_mu, rel=1e-6, abs=1e-9)
+    assert b == pytest.approx(0.01 * d_s2, rel=1e-5, abs=1e-6)
+
+
+def test_extreme_working_points_give_the_limits():
+    """Issue #13: mu = -1e8 gave 500 Hz, sigma = 1e-12 below threshold 4.25 Hz, 1e-100 0.44 Hz;
+    beta lost all digits at tiny sigma."""
+    nk = dict(tau_m=.01, tau_r=.002, v_th=.02, v_reset=.01)
+    assert mf.siegert_rate(-1e8, 0.01, **nk) == 0.0
+    for sigma in (1e-12, 1e-100, 1e-10):
+        assert mf.siegert_rate(0.015, sigma, **nk) == 0.0
+        assert mf.siegert_rate(0.025, sigma, **nk) == pytest.approx(mf.siegert_rate(0.025, 0.0, **nk), rel=1e-9)
+    assert mf.siegert_rate(1e8, 0.01, **nk) == pytest.approx(1 / 0.002, rel=1e-6)
+    limit = mf.rate_response_coefficients(0.025, 1e-5, tau_s=0.0, **nk)
+    for sigma in (1e-12, 1e-8):
+        a, b = mf.rate_response_coefficients(0.025, sigma, tau_s=0.0, **nk)
+        assert np.isfinite([a, b]).all()
+        assert a == pytest.approx(limit[0], rel=1e-5) and b == pytest.approx(limit[1], rel=1e-4)
+        assert mf.rate_response_coefficients(0.015, sigma, tau_s=0.0, **nk) == (0.0, 0.0)
+        assert np.isfinite(mf.cv_isi(0.015, sigma, **nk)) and np.isfinite(mf.cv_isi(0.025, sigma, **nk))

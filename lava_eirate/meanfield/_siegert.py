@@ -31,6 +31,8 @@ from scipy.special import erf, erfcx
 ALPHA_FB = float(np.sqrt(2.0) * 1.4603545088095868)
 GL_ORDER = 96
 GL_WIDTH = 20.0
+#: Upper bound beyond which the u >= 0 part is taken in closed form.
+B_ASYMPTOTIC = 1.0e4
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(GL_ORDER)
 _SQRT_PI = float(np.sqrt(np.pi))
 
@@ -55,7 +57,11 @@ def _erfcx_integral_parts(a, b):
     lo_cut = np.where(has_pos, lo_cut, 0.0)
     i_pos = _gauss_legendre(lambda u: np.exp((u - bb[..., None]) * (u + bb[..., None])) * (1.0 + erf(u)),
                             lo_cut, bb)
-    i_pos = np.where(has_pos, i_pos, 0.0)
+    # Far out (b > B_ASYMPTOTIC) the interval b - GL_WIDTH/b rounds to b itself; there the
+    # integrand is 2 exp(-2 b s) to relative 1e-5 (s = b - u), whose integral is closed.
+    with np.errstate(over="ignore"):
+        far = -np.expm1(-2.0 * bb * (bb - lo_pos)) / bb
+    i_pos = np.where(has_pos, np.where(bb > B_ASYMPTOTIC, far, i_pos), 0.0)
     # u < 0 part, in t = log(1 + |u|)
     hi_neg = np.minimum(b, 0.0)
     has_neg = a < hi_neg
@@ -132,7 +138,9 @@ def _rate_response_coefficients(mu, sigma, tau_m, tau_s, tau_r, v_th, v_reset):
     point (mu, sigma), with Fourcaud-Brunel shifted bounds for tau_s > 0:
 
         alpha = sqrt(pi) (tau_m nu)^2 / sigma * [f(y_th) - f(y_r)]
-        beta  = sqrt(pi) (tau_m nu)^2 / (2 sigma^2) * [f(y_th) y_th - f(y_r) y_r]
+        beta  = sqrt(pi) (tau_m nu)^2 / (2 sigma^2) * [f(y_th) (y_th - c) - f(y_r) (y_r - c)]
+
+    (c the shift, 0 for delta synapses; alpha = tau_m d nu/d mu, beta = tau_m d nu/d sigma^2)
 
     with f(y) = exp(y^2)(1 + erf y) (see :func:`_nu2_f`).
     """
@@ -143,8 +151,26 @@ def _rate_response_coefficients(mu, sigma, tau_m, tau_s, tau_r, v_th, v_reset):
     f_th, f_r = _nu2_f(y_th, y_r, nu)
     g_th, g_r = _SQRT_PI * tau_m ** 2 * f_th, _SQRT_PI * tau_m ** 2 * f_r
     alpha = (g_th - g_r) / sigma
-    beta = (g_th * y_th - g_r * y_r) / (2 * sigma ** 2)
+    # beta's bracket with 1 added to each term (they cancel): below threshold each
+    # sqrt(pi) f(y) y tends to -1 and the O(sigma^2) remainder would be lost
+    beta = tau_m ** 2 * (_yf_plus_1(y_th, nu, f_th) - _yf_plus_1(y_r, nu, f_r)) / (2 * sigma ** 2)
+    # The Fourcaud-Brunel shift is constant in y, so d y / d sigma = -(y - shift) / sigma:
+    # the bracket holds (y - shift), i.e. beta loses shift * alpha / (2 sigma).
+    beta = beta - shift * alpha / (2 * sigma)
     return alpha, beta
+
+
+def _yf_plus_1(y, nu, nu2_f):
+    """``nu^2 (sqrt(pi) f(y) y + 1)`` without cancellation: for y < 0 it is
+    ``nu^2 q(-y)`` with ``q(x) = 1 - sqrt(pi) x erfcx(x)``, from its asymptotic series
+    ``1/(2x^2) - 3/(4x^4) + 15/(8x^6) - 105/(16x^8)`` beyond x = 30."""
+    y = np.asarray(y, float)
+    x = np.maximum(-y, 0.0)
+    xs = np.where(x > 30.0, x, 30.0)
+    series = 1 / (2 * xs ** 2) - 3 / (4 * xs ** 4) + 15 / (8 * xs ** 6) - 105 / (16 * xs ** 8)
+    q = np.where(x > 30.0, series, 1.0 - _SQRT_PI * x * erfcx(np.minimum(x, 30.0)))
+    nu2 = np.asarray(nu, float) ** 2
+    return np.where(y < 0, nu2 * q, _SQRT_PI * nu2_f * y + nu2)
 
 
 def _cv_isi(mu, sigma, tau_m, tau_r, v_th, v_reset):
