@@ -292,7 +292,7 @@ def test_low_pass_fit_recovers_a_low_pass_and_matches_nnmt():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: mf.transfer_function(0.01, 0.0, [1.0], **TF_NEURON), r"sigma = 0.0 is out of range"),
-    (lambda: mf.transfer_function(0.01, 0.004, [np.nan], **TF_NEURON), r"omega must be finite"),
+    (lambda: mf.transfer_function(0.01, 0.004, [np.nan], **TF_NEURON), r"omega\[0\] = nan must be finite"),
     (lambda: mf.transfer_function(0.01, 0.004, [1.0], **TF_NEURON, method="exact"), r"method='exact'"),
     (lambda: mf.transfer_function(np.zeros(3), np.ones(2), [1.0], **TF_NEURON), r"shapes do not broadcast"),
     (lambda: mf.transfer_function(0.03, 1e-6, [1.0], **TF_NEURON), r"sigma = 1e-06 at mu = 0.03 .* supported up to 1414 sigma"),
@@ -373,3 +373,19 @@ def test_extreme_working_points_give_the_limits():
         assert a == pytest.approx(limit[0], rel=1e-5) and b == pytest.approx(limit[1], rel=1e-4)
         assert mf.rate_response_coefficients(0.015, sigma, tau_s=0.0, **nk) == (0.0, 0.0)
         assert np.isfinite(mf.cv_isi(0.015, sigma, **nk)) and np.isfinite(mf.cv_isi(0.025, sigma, **nk))
+
+
+def test_taylor_method_refuses_where_it_does_not_hold_and_weights_must_be_finite():
+    nk = dict(tau_m=.01, tau_r=.002, v_th=.02, v_reset=.01)
+    with pytest.raises(ValueError, match=r"method='taylor' at sqrt\(tau_s/tau_m\) = 2.24: the first-order"):
+        mf.siegert_rate(.015, .005, tau_s=.05, method="taylor", **nk)
+    with pytest.warns(RuntimeWarning, match="negative rate"):
+        mf.siegert_rate(np.array([-0.05, .015]), .002, tau_s=5e-4, method="taylor", **nk)
+    assert mf.siegert_rate(.015, .005, tau_s=5e-4, method="taylor", **nk) > 0
+    import lava_eirate as le
+    from lava_eirate.network import tutorial_networks
+    lif = le.convert_rate_to_lif_params(**tutorial_networks(1234)["balanced"])
+    lif["weights"] = lif["weights"].copy()
+    lif["weights"][3, 5] = np.nan
+    with pytest.raises(ValueError, match=r"weights\[3, 5\] = nan must be finite"):
+        mf.predict_ei_rates(**lif)

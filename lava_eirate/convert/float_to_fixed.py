@@ -151,8 +151,8 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
     p = EILIFParams(**{k: lif_params[k] for k in keys})
     if p.float is None:
         raise ValueError(f"lif_params are not a valid float LIF network: {p.float_error}")
-    headroom = float(V.float_param("headroom", headroom, 0.0, 1.0))
-    if headroom >= 1.0:
+    headroom = float(V.float_param("headroom", headroom))
+    if not 0.0 <= headroom < 1.0:
         raise ValueError(f"headroom = {headroom} is out of range [0, 1)")
     num_weight_bits = V.int_scalar("num_weight_bits", num_weight_bits, *L.NUM_WEIGHT_BITS_RANGE)
     sign_mode = as_sign_mode(sign_mode)

@@ -24,7 +24,8 @@ __all__ = ["siegert_rate", "mean_input", "std_input", "firing_rates",
 def _arr(name, x, lo=-np.inf, hi=np.inf, lo_open=False):
     a = np.asarray(x, dtype=float)
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite, got {x!r}")
+        label, val = V._where(name, a, ~np.isfinite(a))
+        raise ValueError(f"{label} = {val} must be finite")
     bad = (a <= lo) if lo_open else (a < lo)
     if np.any(bad | (a > hi)):
         val = a[np.asarray(bad | (a > hi))].flat[0] if a.ndim else a.item()
@@ -51,6 +52,10 @@ def _broadcast(**arrays):
         raise ValueError(f"shapes do not broadcast: {shapes}") from None
 
 
+#: Largest sqrt(tau_s/tau_m) at which the first-order "taylor" rate is offered.
+TAYLOR_MAX_K = 0.5
+
+
 def siegert_rate(mu, sigma, *, tau_m, tau_r, v_th, v_reset, tau_s=0.0, method="shift"):
     """Stationary firing rate of a LIF neuron whose input has mean ``mu`` and standard
     deviation ``sigma`` (diffusion approximation; ``sigma`` in the convention
@@ -69,7 +74,17 @@ def siegert_rate(mu, sigma, *, tau_m, tau_r, v_th, v_reset, tau_s=0.0, method="s
     mu = _arr("mu", mu)
     sigma = _arr("sigma", sigma, 0.0)
     _broadcast(mu=mu, sigma=sigma, tau_m=tau_m, tau_r=tau_r, v_th=v_th, v_reset=v_reset, tau_s=tau_s)
+    if method == "taylor":
+        k = float(np.max(np.sqrt(tau_s / tau_m)))
+        if k > TAYLOR_MAX_K:
+            raise ValueError(f"method='taylor' at sqrt(tau_s/tau_m) = {k:.3g}: the first-order expansion "
+                             f"needs sqrt(tau_s/tau_m) << 1 (here at most {TAYLOR_MAX_K}); use method='shift'")
     out = S._firing_rates(mu, sigma, tau_m, tau_r, v_th, v_reset, tau_s, method)
+    if method == "taylor" and np.any(out < 0):
+        import warnings
+        warnings.warn(f"method='taylor' gives {int(np.count_nonzero(out < 0))} negative rate(s) (down to "
+                      f"{np.min(out):.3g}): the first-order correction overshoots where the rate is near 0",
+                      RuntimeWarning, stacklevel=2)
     return out.item() if np.ndim(out) == 0 else out
 
 
@@ -389,7 +404,7 @@ def lava_lif_theory(*, du, dv, vth):
 def ei_couplings(weights, n_exc: int, n_inh: int):
     """Per population pair (target a, source b): mean in-degree K[a, b], mean nonzero
     weight J[a, b] and mean squared nonzero weight J2[a, b] of ``weights`` W[post, pre]."""
-    w = np.asarray(weights.toarray() if hasattr(weights, "toarray") else weights, float)
+    w = _arr("weights", weights.toarray() if hasattr(weights, "toarray") else weights)
     pops = [slice(0, n_exc), slice(n_exc, n_exc + n_inh)]
     K, J, J2 = np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((2, 2))
     for a, sa in enumerate(pops):
@@ -411,7 +426,7 @@ def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, 
     nonzero weight / du of the target; sigma uses the mean squared weight), the biases
     enter the mean input as an external drive of ``tau_m * bias``.
     """
-    w = np.asarray(weights.toarray() if hasattr(weights, "toarray") else weights, float)
+    w = _arr("weights", weights.toarray() if hasattr(weights, "toarray") else weights)
     n_e, n_i = int(shape_exc), int(shape_inh)
     du = np.array([np.mean(du_exc), np.mean(du_inh)], float)
     dv = np.array([np.mean(dv_exc), np.mean(dv_inh)], float)
