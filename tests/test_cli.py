@@ -37,6 +37,7 @@ def test_golden_record_check_and_divergence(tmp_path, fixed_file, capsys):
     assert main(["golden", "check", str(changed), str(gold)]) == 1
     out = capsys.readouterr().out
     assert "NOT bit-exact" in out and "first divergence in" in out and "step" in out
+    assert "NOT the recorded network: parameter 'bias_mant_exc' differs: recorded 900, checked with 901" in out
     gold.write_bytes(gold.read_bytes()[:100])
     assert main(["golden", "check", str(path), str(gold)]) == 2
     assert "corrupted or truncated" in capsys.readouterr().err
