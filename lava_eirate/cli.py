@@ -166,7 +166,7 @@ def cmd_verify(args) -> int:
     from .simulators import simulate_fixed
     p = _fixed_params(load_params(args.params))
     mine = simulate_fixed(*p.fixed, args.steps)
-    diff = G.compare(run_eilif_params(p, args.steps), mine)
+    diff = G.compare(run_eilif_params(p, args.steps, progress=sys.stderr.isatty() and args.steps > 100), mine)
     if diff is None:
         print(f"bit-exact: lava_eirate and Lava's runtime agree on s, u, v for {args.steps} steps x "
               f"{p.n} neurons")

@@ -137,11 +137,27 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
                    headroom: float = 0.25, num_weight_bits: int = 8, sign_mode=None, seed: int = 0):
     """Loihi integer parameters for a float E/I LIF network (EILIFNetwork kwargs).
 
-    ``u_range``/``v_range`` (max |u|, max |v| in float units) default to what a
-    ``num_steps`` float simulation of the network reaches; ``headroom`` is the fraction
-    of the 24-bit range kept free above them. Returns ``(fixed_params, report)``;
-    ``fixed_params`` passes to ``EILIFNetwork(**fixed_params)``, and
-    ``EILIFParams(**fixed_params).fixed`` gives FixedLIF / FixedSynapses.
+    Parameters
+    ----------
+    lif_params : float E/I LIF parameters (``convert_rate_to_lif_params`` output):
+        ``weights`` (n, n) ``W[post, pre]``, ``du_*``/``dv_*`` in [0, 1] per step,
+        ``vth_*``, ``bias_mant_*`` (float units, scalars or per-neuron).
+    u_range, v_range : max |u| and max |v| to represent (float units); by default what a
+        ``num_steps`` float simulation (from rest, ``seed``) reaches.
+    headroom : fraction of the 24-bit range kept free above them, in [0, 1).
+    num_weight_bits : weight mantissa bits in [1, 8]; sign_mode: None (detected), a
+        SignMode or its name.
+
+    Returns
+    -------
+    ``(fixed_params, report)``: ``fixed_params`` holds Loihi integers (``du_*``, ``dv_*``
+    in [0, 4095], ``vth_*`` in [0, 2**17 - 1], ``bias_mant_*`` in [-4096, 4095] with
+    ``bias_exp_*`` in [0, 7], ``weights`` mantissas (n, n) with ``weight_exp`` in [-8, 7],
+    ``num_weight_bits``, ``sign_mode``) and passes to ``EILIFNetwork(**fixed_params)``;
+    ``EILIFParams(**fixed_params).fixed`` gives FixedLIF / FixedSynapses. ``report``
+    (a QuantizationReport) gives the scale (fixed-point units per float unit of v) and
+    the error of every parameter. Raises ValueError naming the parameter, value and
+    legal range when something cannot be represented.
     """
     keys = ("shape_exc", "shape_inh", "weights", "du_exc", "dv_exc", "vth_exc", "bias_mant_exc",
             "du_inh", "dv_inh", "vth_inh", "bias_mant_inh")

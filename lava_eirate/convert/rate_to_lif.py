@@ -56,11 +56,26 @@ def convert_rate_to_lif_params(shape_exc, dr_exc, bias_exc, shape_inh, dr_inh, b
                                g_factor, q_factor, weights, method="theory", **_rate_only):
     """Float LIF parameters (EILIFNetwork keyword arguments) for a rate E/I network.
 
-    Both methods set dv = dr, du = 7 dr, vth = 1 per population and a suprathreshold
-    bias ``5 vth dv`` scaled by the ratio of the rate biases; they differ in the weight
-    scale (module docstring). Returns a :class:`LIFParams` (a dict) with
-    ``.diagnostics`` (method, weight_scale, converged, residual, working point).
-    Extra rate-network keys (e.g. ``state``) are ignored.
+    Parameters (the rate network, as ``network.tutorial_networks()`` returns it)
+    ----------
+    shape_exc, shape_inh : population sizes n_e, n_i (n = n_e + n_i).
+    dr_exc, dr_inh : rate decay per step in (0, 1] (scalars).
+    bias_exc, bias_inh : rate biases per step (scalars or (n_e,), (n_i,)).
+    g_factor, q_factor : the tutorial's inhibition ratio and weight scale (information).
+    weights : (n, n) rate weights ``W[post, pre]`` (columns 0..n_e-1 excitatory).
+    method : "theory" (Grytskyy et al. 2013 on lava_eirate.meanfield) or "lava_compat"
+        (the tutorial's convert_params.py, defects included).
+
+    Returns
+    -------
+    LIFParams, a dict: ``shape_exc``, ``shape_inh``, ``weights`` (n, n) float LIF weights
+    (u increment per presynaptic spike, in units of vth), ``du_*``, ``dv_*`` per step in
+    (0, 1], ``vth_*`` (= 1), ``bias_mant_*`` (v increment per step), ``g_factor``,
+    ``q_factor``; and ``.diagnostics`` (method, weight_scale, converged, residual,
+    working point). Both methods set dv = dr, du = 7 dr, vth = 1 per population and a
+    suprathreshold bias ``5 vth dv`` scaled by the ratio of the rate biases; they differ in
+    the weight scale (module docstring). Extra rate-network keys (e.g. ``state``) are
+    ignored.
     """
     n_e, n_i, w, dr_e, dr_i, b_e, b_i, g = _rate_inputs(shape_exc, dr_exc, bias_exc, shape_inh,
                                                          dr_inh, bias_inh, g_factor, weights)

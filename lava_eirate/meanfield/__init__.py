@@ -146,7 +146,10 @@ def firing_rates(*, J, K, tau_m, tau_r, v_th, v_reset, J_ext=0, K_ext=0, nu_ext=
                  t_span=20.0):
     """Self-consistent stationary rates ``nu = Phi(mu(nu), sigma(nu))`` per population.
 
-    ``method="ode"``: relax ``d nu / ds = Phi(nu) - nu`` from ``nu0`` (default 0) to a
+    ``J`` (P, P) synaptic weights (V, or any voltage unit), ``K`` (P, P) in-degrees,
+    ``J_ext``/``K_ext``/``nu_ext`` (scalars or (P,)) external Poisson input, ``tau_m``,
+    ``tau_r``, ``tau_s`` in s (or steps), ``v_th``, ``v_reset`` in the unit of J. Returns
+    the rates, shape (P,), in 1/unit of time (Hz for seconds). ``method="ode"``: relax ``d nu / ds = Phi(nu) - nu`` from ``nu0`` (default 0) to a
     stable fixed point by pseudo-transient continuation (:func:`_relax`: it follows the
     ODE for small pseudo-time steps and turns into Newton's method as the residual
     falls), stopping at ``max |Phi(nu) - nu| <= tol max|nu|``. ``method="lstsq"``: bounded least squares
