@@ -44,6 +44,9 @@ NEURON_MODELS = (FixedLIF, FixedLIFReset, FixedTernaryLIF, FixedLIFRefractory,
 #: s (spikes), u, v, and a: the population's synaptic input of the step (int32 in fixed point,
 #: the sum of its connections' outputs and direct inputs, before the << 6 alignment).
 RECORDABLE = ("s", "u", "v", "a")
+#: What ``record=`` takes: the above, and "events" -- spikes as (step, neuron) lists,
+#: without a T x n array (memory grows with the spikes, not with T x n).
+RECORD_OPTIONS = RECORDABLE + ("events",)
 _I32 = np.iinfo(np.int32)
 
 
@@ -523,9 +526,9 @@ def _record_spec(record, net: Network) -> dict:
             raise ValueError(f"record names {name!r}, which is not a neuron population of the "
                              f"network; neuron populations: {neurons}")
         what = (what,) if isinstance(what, str) else tuple(what or ())
-        bad = [w for w in what if w not in RECORDABLE]
+        bad = [w for w in what if w not in RECORD_OPTIONS]
         if bad:
-            raise ValueError(f"record[{name!r}] = {what!r} contains {bad}; legal entries: {RECORDABLE}")
+            raise ValueError(f"record[{name!r}] = {what!r} contains {bad}; legal entries: {RECORD_OPTIONS}")
         out[name] = what
     return out
 
@@ -582,22 +585,30 @@ def check_recording(num_steps: int, bytes_per_step: int, what: str):
 class _Run:
     """Scratch arrays and recorders for one call of :func:`simulate` (or repeated steps)."""
 
-    def __init__(self, comp: _Compiled, spec: dict, num_steps: int):
+    def __init__(self, comp: _Compiled, spec: dict, num_steps: int, chunk_rows: int | None = None):
+        """``chunk_rows``: the most steps one call to :meth:`steps` runs (spikes go through a
+        buffer of that many rows, then into ``s`` arrays or event lists)."""
         self.comp = comp
         P = len(comp.pops)
+        chunk_rows = num_steps if chunk_rows is None else chunk_rows
         self.cols = tuple(np.full(P, -1, np.int64) for _ in RECORDABLE)
         width = dict.fromkeys(RECORDABLE, 0)
+        dense_s = 0
         for name, what in spec.items():
             k = comp.index(name)
             for var, col in zip(RECORDABLE, self.cols):
-                if var in what:
+                if var in what or (var == "s" and "events" in what):
                     col[k] = width[var]
                     width[var] += int(comp.n[k])
+            dense_s += int(comp.n[k]) * ("s" in what)
         itemsize = np.dtype(comp.vdt).itemsize
-        check_recording(num_steps, sum(w * (1 if v == "s" else itemsize) for v, w in width.items()),
+        check_recording(num_steps, dense_s + itemsize * (width["u"] + width["v"] + width["a"]),
                         f"{', '.join(f'{k}: {w}' for k, w in spec.items())}")
-        self.rec = tuple(np.zeros((num_steps if width[var] else 0, width[var]), np.int8 if var == "s" else comp.vdt)
-                         for var in RECORDABLE)
+        self.rec = (np.zeros((chunk_rows if width["s"] else 0, width["s"]), np.int8),) + tuple(
+            np.zeros((num_steps if width[var] else 0, width[var]), comp.vdt) for var in RECORDABLE[1:])
+        self.spikes = {name: np.zeros((num_steps, int(comp.n[comp.index(name)])), np.int8)
+                       for name, what in spec.items() if "s" in what}
+        self.events = {name: ([], [], []) for name, what in spec.items() if "events" in what}
         N = comp.N
         self.pay = np.zeros(N, comp.vdt)
         self.stage = np.zeros(comp.stage_size, np.int64 if comp.fixed else np.float64)
@@ -608,11 +619,23 @@ class _Run:
     def steps(self, st: NetworkState, row0: int, k: int) -> np.ndarray:
         """Run k steps from ``st`` (in place), recording into rows ``row0 ..``."""
         comp = self.comp
-        rec = tuple(r[row0:row0 + k] if r.shape[0] else r for r in self.rec)
+        rec = tuple(r[row0:row0 + k] if (r.shape[0] and j) else r[:k] if r.shape[0] else r
+                    for j, r in enumerate(self.rec))
         counts = NK.run_network(st.t, k, comp.pop_arrays + self.cols, comp.neur,
                                 (st.u, st.v, st.ref_end, self.pay, st.acc, self.stage, self.marker,
                                  self.dirty), comp.conn_arrays, comp.syn, comp.src_data, rec, self.work)
         st.t += k
+        for name, dense in self.spikes.items():
+            c = self.cols[0][comp.index(name)]
+            dense[row0:row0 + k] = rec[0][:, c:c + dense.shape[1]]
+        for name, (ts, idx, vals) in self.events.items():
+            kk = comp.index(name)
+            c = self.cols[0][kk]
+            block = rec[0][:, c:c + int(comp.n[kk])]
+            t, i = np.nonzero(block)
+            ts.append(t + row0)
+            idx.append(i)
+            vals.append(block[t, i])
         return counts
 
 
@@ -661,7 +684,8 @@ def _simulate(net, num_steps, record, state, init, progress, label) -> NetworkTr
     spec = _record_spec(record, net)
     comp = net.compiled()
     st = _initial_state(comp, state, init)
-    run = _Run(comp, spec, num_steps)
+    from .simulators import chunk_steps
+    run = _Run(comp, spec, num_steps, chunk_steps(num_steps, comp.N, net.num_synapses))
     totals = np.zeros(len(comp.pops), np.int64)
 
     def chunk(t0, k):
@@ -677,10 +701,16 @@ def _simulate(net, num_steps, record, state, init, progress, label) -> NetworkTr
         k = comp.index(name)
         nk = int(comp.n[k])
         got = {var: rec[:, col[k]:col[k] + nk].copy() if var in what else None
-               for var, rec, col in zip(RECORDABLE, run.rec, run.cols)}
-        if got["s"] is not None and comp.pops[k].model.model_code != NK.MODEL_TERNARY:
-            got["s"] = got["s"].astype(bool)
-        traces[name] = Trace(s=got["s"], u=got["u"], v=got["v"], num_steps=num_steps, n=nk,
+               for var, rec, col in zip(RECORDABLE[1:], run.rec[1:], run.cols[1:])}
+        s = run.spikes.get(name)
+        if s is not None and comp.pops[k].model.model_code != NK.MODEL_TERNARY:
+            s = s.astype(bool)
+        events = None
+        if name in run.events:
+            ts, idx, vals = run.events[name]
+            events = tuple(np.concatenate(x) if x else np.zeros(0, dt)
+                           for x, dt in ((ts, np.int64), (idx, np.int64), (vals, np.int8)))
+        traces[name] = Trace(s=s, u=got["u"], v=got["v"], num_steps=num_steps, n=nk,
                              kind="fixed" if comp.fixed else "float", num_spikes=int(totals[k]),
-                             a=got["a"])
+                             a=got["a"], events=events)
     return NetworkTrace(traces, st, num_steps)

@@ -37,6 +37,9 @@ class Trace:
     num_spikes: int = 0
     #: (T, n) synaptic input of each step when recorded (``le.simulate(record={..: "a"})``).
     a: np.ndarray | None = field(default=None, repr=False)
+    #: Spikes as events when recorded so (``record={..: "events"}``): ``(t, i, value)``
+    #: arrays -- row t of ``s`` (step t + 1), neuron i, value (+1, or -1 for ternary).
+    events: tuple | None = field(default=None, repr=False)
 
     def spike_counts(self) -> np.ndarray:
         """Spikes per neuron over the run (needs ``s`` recorded)."""
@@ -74,9 +77,13 @@ def _external_input(a_in, num_steps: int, n: int, integer: bool) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+def chunk_steps(num_steps: int, n: int, nnz: int) -> int:
+    """Steps per call into the kernel: ~_CHUNK_WORK units of work (n + nnz/10 per step)."""
+    return max(1, min(num_steps, _CHUNK_WORK // max(n + nnz // 10, 1)))
+
+
 def _chunks(num_steps: int, n: int, nnz: int):
-    per_step = max(n + nnz // 10, 1)
-    step = max(1, min(num_steps, _CHUNK_WORK // per_step))
+    step = chunk_steps(num_steps, n, nnz)
     t = 0
     while t < num_steps:
         k = min(step, num_steps - t)

@@ -151,3 +151,26 @@ def test_spike_source_is_cyclic_and_direct_input_is_same_step():
     tr = le.simulate(net, 8, record={"p": "a", "q": "a"})
     assert tr["p"].a[:, 0].tolist() == [1, 2, 3, 1, 2, 3, 1, 2]
     assert tr["q"].a[:, 0].tolist() == [0, 0, 0, 10, 20, 30, 10, 20]
+
+
+def test_spike_events_equal_the_dense_raster_across_chunks(monkeypatch):
+    import lava_eirate.simulators as sim
+    monkeypatch.setattr(sim, "_CHUNK_WORK", 300)        # many chunks
+    rng = np.random.default_rng(8)
+    net = le.Network()
+    a = net.add(le.FixedLIF(20, 300, 200, 40, rng.integers(200, 900, 20), 4), name="a")
+    b = net.add(le.FixedTernaryLIF(10, 300, 200, 30, -30, rng.integers(-900, 900, 10), 4), name="b")
+    net.connect(a, b, le.FixedSynapses(rng.integers(-50, 50, (10, 20))), delays=3)
+    net.connect(b, a, le.FixedSynapses(rng.integers(-50, 50, (20, 10)), num_message_bits=2))
+    dense = le.simulate(net, 400, record={"a": "s", "b": "s"})
+    ev = le.simulate(net, 400, record={"a": ("events", "v"), "b": "events"})
+    for name in ("a", "b"):
+        s = dense[name].s.astype(np.int8)
+        t, i, val = ev[name].events
+        assert ev[name].s is None and len(t) == np.count_nonzero(s) > 50
+        rebuilt = np.zeros_like(s)
+        rebuilt[t, i] = val
+        assert np.array_equal(rebuilt, s)
+        assert np.all(np.diff(t) >= 0)                       # in time order
+    assert (ev["b"].events[2] == -1).any()
+    assert np.array_equal(ev["a"].v, le.simulate(net, 400, record={"a": "v"})["a"].v)
