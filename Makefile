@@ -4,7 +4,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.lava_eirate-installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test demo bench clean
+DOCS_OUT ?= docs/_build/html
+
+.PHONY: venv test docs demo bench clean
 
 venv: $(STAMP)
 
@@ -13,11 +15,16 @@ $(STAMP): pyproject.toml scripts/find_python310.sh
 	if [ -x "$(PY)" ] && ! "$(PY)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 		echo "removing $(VENV): it is not Python 3.10"; rm -rf "$(VENV)"; fi; \
 	if [ ! -x "$(PY)" ]; then echo "creating $(VENV) with $$PY310"; "$$PY310" -m venv "$(VENV)"; fi
-	"$(PY)" -m pip install --disable-pip-version-check -q -e ".[test,plot]"
+	"$(PY)" -m pip install --disable-pip-version-check -q -e ".[test,plot,docs]"
 	@touch "$(STAMP)"
 
-test: $(STAMP)
+test: docs
 	"$(PY)" -m pytest $(PYTEST_ARGS)
+
+# The API reference from the docstrings; any Sphinx warning fails the build.
+docs: $(STAMP)
+	"$(PY)" -m sphinx -b html -W --keep-going -q docs "$(DOCS_OUT)"
+	@echo "API reference: $(DOCS_OUT)/index.html"
 
 demo: $(STAMP)
 	"$(VENV)/bin/lava-eirate" demo
@@ -26,4 +33,4 @@ bench: $(STAMP)
 	"$(PY)" benchmarks/bench_core.py
 
 clean:
-	rm -rf "$(VENV)" .pytest_cache .hypothesis build *.egg-info
+	rm -rf "$(VENV)" .pytest_cache .hypothesis build *.egg-info docs/_build

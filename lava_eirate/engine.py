@@ -154,12 +154,16 @@ class Network:
     def connect(self, pre, post, synapses=None, delays=None) -> Connection:
         """Connect ``pre`` to ``post`` (handles or names).
 
-        synapses : FixedSynapses / FloatSynapses of shape ``(post.n, pre.n)`` (``W[post,
-            pre]``), or a weight matrix (converted with the network's family), or None to
-            feed a SpikeSource straight into ``post`` (same step, as RingBuffer -> LIF.a_in).
+        Parameters
+        ----------
+        synapses : FixedSynapses / FloatSynapses of shape ``(post.n, pre.n)``
+            (``W[post, pre]``), or a weight matrix (converted with the network's family),
+            or None to feed a SpikeSource straight into ``post`` (same step, as
+            RingBuffer -> LIF.a_in).
         delays : None or 0 (Dense/Sparse), an int, or an integer array of the weights'
             shape (dense or scipy.sparse, entries where there is no weight ignored), in
             [0, 62]: a spike at step t arrives at step t + 1 + delay (DelayDense/DelaySparse).
+
         Several connections into one population add up (as Lava's InPorts do).
         """
         pre, post = self._lookup(pre, "pre"), self._lookup(post, "post")
@@ -662,15 +666,20 @@ def simulate(net: Network, num_steps: int, record=None, *, state=None, init=None
              progress: bool | None = None) -> NetworkTrace:
     """Run a :class:`Network` for ``num_steps`` steps.
 
+    Parameters
+    ----------
     record : ``{population: ("s", "u", "v") or a subset or one name}``; None records s, u
-        and v of every neuron population.
+        and v of every neuron population. Also "a" (the synaptic input of each step) and
+        "events" (spikes as ``(t, i, value)`` arrays instead of a raster).
     state : the ``.final`` of a previous trace of this network: continue from it (bit-
         identical to one long run, Lava's ``time_step`` included).
     init : initial u and/or v per population, ``{"exc": {"v": v0}}`` (scalars or (n,);
         fixed: integers in [-(2**23 - 1), 2**23 - 1]).
     progress : progress bar on stderr (None: only on an interactive stderr for long runs).
 
-    Returns a :class:`NetworkTrace`: ``trace["exc"].s`` (T, n) bool (int8 +-1 for ternary
+    Returns
+    -------
+    A :class:`NetworkTrace`: ``trace["exc"].s`` (T, n) bool (int8 +-1 for ternary
     populations), ``.u``, ``.v`` (T, n) int32 (fixed) or float64; ``trace.final``.
     """
     return _simulate(net, num_steps, record, state, init, progress, "simulate")

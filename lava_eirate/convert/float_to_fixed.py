@@ -142,7 +142,7 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
     lif_params : float E/I LIF parameters (``convert_rate_to_lif_params`` output):
         ``weights`` (n, n) ``W[post, pre]``, ``du_*``/``dv_*`` in [0, 1] per step,
         ``vth_*``, ``bias_mant_*`` (float units, scalars or per-neuron).
-    u_range, v_range : max |u| and max |v| to represent (float units); by default what a
+    u_range, v_range : ``max |u|`` and ``max |v|`` to represent (float units); by default what a
         ``num_steps`` float simulation (from rest, ``seed``) reaches.
     headroom : fraction of the 24-bit range kept free above them, in [0, 1).
     num_weight_bits : weight mantissa bits in [1, 8]; sign_mode: None (detected), a

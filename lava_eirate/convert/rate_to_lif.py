@@ -56,7 +56,7 @@ def convert_rate_to_lif_params(shape_exc, dr_exc, bias_exc, shape_inh, dr_inh, b
                                g_factor, q_factor, weights, method="theory", **_rate_only):
     """Float LIF parameters (EILIFNetwork keyword arguments) for a rate E/I network.
 
-    Parameters (the rate network, as ``network.tutorial_networks()`` returns it)
+    Parameters
     ----------
     shape_exc, shape_inh : population sizes n_e, n_i (n = n_e + n_i).
     dr_exc, dr_inh : rate decay per step in (0, 1] (scalars).
@@ -65,6 +65,8 @@ def convert_rate_to_lif_params(shape_exc, dr_exc, bias_exc, shape_inh, dr_inh, b
     weights : (n, n) rate weights ``W[post, pre]`` (columns 0..n_e-1 excitatory).
     method : "theory" (Grytskyy et al. 2013 on lava_eirate.meanfield) or "lava_compat"
         (the tutorial's convert_params.py, defects included).
+
+    The rate network's parameters are named as ``network.tutorial_networks()`` returns them.
 
     Returns
     -------

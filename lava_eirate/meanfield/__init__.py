@@ -65,7 +65,7 @@ def siegert_rate(mu, sigma, *, tau_m, tau_r, v_th, v_reset, tau_s=0.0, method="s
     synapses, by the Fourcaud-Brunel shift of threshold and reset by
     ``sigma * sqrt(2)|zeta(1/2)|/2 * sqrt(tau_s/tau_m)`` (``method="shift"``) or by its
     first-order Taylor expansion (``method="taylor"``). Vectorised; numerically stable
-    for any |y| (no overflow, no cancellation). ``sigma == 0`` gives the deterministic
+    for any ``|y|`` (no overflow, no cancellation). ``sigma == 0`` gives the deterministic
     rate.
     """
     if method not in ("shift", "taylor"):
@@ -273,8 +273,8 @@ def transfer_function(mu, sigma, omega, *, tau_m, tau_s, tau_r, v_th, v_reset, m
     1/(1 + i omega tau_s) (modulation of the synaptic input rather than of the filtered
     current). Negative omega gives the complex conjugate. The parabolic cylinder functions
     are evaluated by integrating their ODE (see ``_kernels``): no cancellation at large
-    omega tau_m, no series in complex order. Their cost grows with (|v_reset - mu| /
-    sigma)^2: beyond 1414 sigma (near-deterministic firing) a ValueError says so rather
+    omega tau_m, no series in complex order. Their cost grows with
+    ``(|v_reset - mu| / sigma)^2``: beyond 1414 sigma (near-deterministic firing) a ValueError says so rather
     than running for minutes.
     """
     if method not in ("shift", "taylor"):
@@ -295,7 +295,7 @@ class LowPassFit:
 
     ``W_rate[a, b] = h0[a] tau_m[a] J[a, b] K[a, b]``: the dimensionless weights of the
     matching rate model (None when J and K were not given); ``fit_error``: combined
-    relative standard error of (tau_rate, h0); ``rel_rms``: RMS of |H_fit - H| / |H| over
+    relative standard error of (tau_rate, h0); ``rel_rms``: RMS of ``|H_fit - H| / |H|`` over
     the fitted frequencies, phase included."""
     tau_rate: np.ndarray
     h0: np.ndarray
