@@ -650,7 +650,8 @@ class FloatSynapses(_Synapses):
         return int(self.data.size + self.w_t.size)
 
 
-__all__ = ["FixedLIF", "FloatLIF", "FixedSynapses", "FloatSynapses", "SignMode"]
+__all__ = ["FixedLIF", "FixedLIFReset", "FixedTernaryLIF", "FixedLIFRefractory", "FloatLIF", "FloatLIFReset",
+           "FloatTernaryLIF", "FloatLIFRefractory", "FixedSynapses", "FloatSynapses", "SignMode", "EILIFParams"]
 
 
 _POP_KEYS = ("du", "dv", "vth", "bias_mant", "bias_exp")
