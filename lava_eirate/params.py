@@ -159,9 +159,11 @@ class FixedLIFReset(FixedLIF):
     before the update of every step ``t`` (Lava's ``time_step``, from 1) with
     ``t % reset_interval == reset_offset``.
 
+    Parameters
+    ----------
     reset_interval : integer >= 1 (one value for the population, as in Lava).
-    reset_offset : integer in [0, reset_interval - 1] (Lava takes it modulo the interval;
-        give the remainder).
+    reset_offset : integer in [0, reset_interval - 1] (Lava takes it modulo the
+        interval; give the remainder).
     """
 
     model_code = NK.MODEL_LIF_RESET
@@ -182,6 +184,7 @@ class FixedTernaryLIF(_FixedLIFBase):
 
     vth_hi, vth_lo : integers in [-(2**23 - 1), 2**23 - 1] (Lava's 24-bit Vars), scalars
         or (n,), with ``vth_lo <= vth_hi``. Other parameters as :class:`FixedLIF`.
+
     Graded connections (``num_message_bits > 0``) carry the sign; binary ones, as Lava's
     Dense does (``s_in.astype(bool)``), count -1 as a spike.
     """
