@@ -286,9 +286,6 @@ class FloatLIF(_FloatLIFBase):
         self._init_lif(n, du, dv, bias)
         self.vth = vth
 
-    def kernel_arrays(self):
-        return tuple(V.full(getattr(self, k), self.n, np.float64) for k in ("du", "dv", "bias", "vth"))
-
 
 class FloatLIFReset(FloatLIF):
     """Lava's ``PyLifResetModelFloat``: :class:`FloatLIF` with u and v set to 0 before the

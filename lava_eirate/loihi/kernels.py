@@ -34,7 +34,6 @@ from .limits import ACT_SHIFT, DECAY_SHIFT, UV_HALF, V_MAX, V_MIN
 
 _WRAP = 2 * UV_HALF
 
-FMT_NONE = 0
 FMT_CSC = 1
 FMT_DENSE = 2
 FMT_PACKED = 3
