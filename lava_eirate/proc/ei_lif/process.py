@@ -38,8 +38,9 @@ class EILIFNetwork(AbstractProcess):
     leaves its processes hanging).
     """
 
-    #: Lets Lava's ``__del__`` run on an instance whose constructor raised.
+    #: Let Lava's ``__del__`` (which calls ``stop``) run on an instance whose constructor raised.
     _runtime = None
+    _recording = None
 
     @property
     def _model_class(self):
