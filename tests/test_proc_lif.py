@@ -246,3 +246,38 @@ def test_recording_removed_before_the_run_does_not_hang():
     assert np.array_equal(v, le.simulate_fixed(*le.EILIFParams(**kw).fixed, 5).final["v"])
     with pytest.raises(RuntimeError, match="nothing recorded|were removed"):
         net.recorded()
+
+
+def test_ctrl_c_inside_run_stops_the_runtime_and_raises():
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) during net.run used to
+    leave run() hanging; now KeyboardInterrupt comes out and stop() completes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "from lava.magma.core.run_conditions import RunSteps\n"
+            "from lava.magma.core.run_configs import Loihi2SimCfg\n"
+            "from lava_eirate import EILIFNetwork\n"
+            "from test_proc_lif import random_ei_params\n"
+            "net = EILIFNetwork(**random_ei_params(1))\n"
+            "print('ready', flush=True)\n"
+            "try:\n"
+            "    net.run(condition=RunSteps(num_steps=10 ** 7), run_cfg=Loihi2SimCfg(select_tag='fixed_pt'))\n"
+            "finally:\n"
+            "    net.stop()\n"
+            "    print('stopped', flush=True)\n") % os.path.dirname(__file__)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(3)
+        t0 = time.time()
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert time.time() - t0 < 10
+    assert "stopped" in out and "KeyboardInterrupt" in err

@@ -101,6 +101,30 @@ class EILIFNetwork(AbstractProcess):
     def n(self) -> int:
         return self.params.n
 
+    def create_runtime(self, run_cfg=None, executable=None, compile_config=None):
+        """Lava's ``create_runtime``, with Lava's worker processes started while SIGINT is
+        ignored: they inherit that, so Ctrl-C reaches only this process and :meth:`run`
+        can stop a healthy runtime (a worker killed by Ctrl-C left ``run`` hanging)."""
+        import signal
+        import threading
+        if threading.current_thread() is not threading.main_thread():
+            return super().create_runtime(run_cfg=run_cfg, executable=executable,
+                                          compile_config=compile_config)
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return super().create_runtime(run_cfg=run_cfg, executable=executable,
+                                          compile_config=compile_config)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def run(self, condition=None, run_cfg=None, compile_config=None):
+        """Lava's ``run``; on Ctrl-C the runtime is stopped and KeyboardInterrupt raised."""
+        try:
+            super().run(condition=condition, run_cfg=run_cfg, compile_config=compile_config)
+        except KeyboardInterrupt:
+            self.stop()
+            raise
+
     def stop(self):
         """Stop Lava's runtime and release the shared-memory recording (its data stays
         readable with :meth:`recorded`)."""
