@@ -51,26 +51,43 @@ def _spikes(s):
     return s
 
 
-def raster(spikes, ax=None, *, neurons=None, n_exc=None, color="k", label=None, markersize=1.5, alpha=1.0):
+def raster(spikes, ax=None, *, neurons=None, n_exc=None, color="k", label=None, markersize=1.5, alpha=1.0,
+           steps=None, inh_color=None):
     """Spike raster of a (T, N) array or a Trace: a dot at (step, neuron) per spike.
-    ``neurons``: indices to show (default all); ``n_exc``: draw the E/I border."""
+    ``neurons``: indices to show (default all); ``n_exc``: draw the E/I border (and, with
+    ``inh_color``, the inhibitory neurons in that colour); ``steps``: a ``(start, stop)``
+    window of steps (default all) -- a few hundred steps keep single spikes visible."""
     s = _spikes(spikes)
+    start, stop = (0, s.shape[0]) if steps is None else (int(steps[0]), int(steps[1]))
     idx = np.arange(s.shape[1]) if neurons is None else np.asarray(neurons)
-    t, k = np.nonzero(s[:, idx])
+    t, k = np.nonzero(s[start:stop, idx])
+    t = t + start
     ax = _axes(ax)
-    ax.plot(t, idx[k], ".", color=color, markersize=markersize, alpha=alpha, label=label, linestyle="none")
+    if inh_color is not None and n_exc is not None:
+        inh = idx[k] >= n_exc
+        ax.plot(t[~inh], idx[k][~inh], ".", color=color, markersize=markersize, alpha=alpha,
+                label=label, linestyle="none")
+        ax.plot(t[inh], idx[k][inh], ".", color=inh_color, markersize=markersize, alpha=alpha,
+                label=None if label is None else f"{label}, inhibitory", linestyle="none")
+    else:
+        ax.plot(t, idx[k], ".", color=color, markersize=markersize, alpha=alpha, label=label, linestyle="none")
     if n_exc is not None:
         ax.axhline(n_exc - 0.5, color="0.6", lw=0.8)
-    ax.set(xlabel="step", ylabel="neuron", xlim=(0, s.shape[0]))
+    ax.set(xlabel="step", ylabel="neuron", xlim=(start, stop))
     return ax
 
 
-def population_rate(spikes, ax=None, *, tau: float = 10.0, label=None, color=None):
-    """Population-averaged rate (spikes per neuron per step), Gaussian kernel of ``tau`` steps."""
+def population_rate(spikes, ax=None, *, tau: float = 10.0, label=None, color=None, neurons=None):
+    """Population-averaged rate (spikes per neuron per step): a Gaussian kernel of ``tau``
+    steps, divided by the kernel's mass inside the run so that the curve does not sag at
+    the first and last steps (a zero-padded filter halves the rate there)."""
     s = _spikes(spikes)
+    if neurons is not None:
+        s = s[:, np.asarray(neurons)]
+    mass = A.rates_kernel(np.ones((s.shape[0], 1)), tau=tau)[:, 0]
     ax = _axes(ax)
-    ax.plot(A.rates_kernel(s, tau=tau).mean(axis=1), label=label, color=color)
-    ax.set(xlabel="step", ylabel="population rate (spikes/step)")
+    ax.plot(A.rates_kernel(s, tau=tau).mean(axis=1) / mass, label=label, color=color)
+    ax.set(xlabel="step", ylabel="population rate (spikes/neuron/step)")
     return ax
 
 
@@ -91,29 +108,47 @@ def auto_covariance(lags, c, ax=None, *, normalise: bool = True, label=None, col
 
 
 def float_vs_fixed(trace_float, trace_fixed, *, rate_states=None, window: int = 25, max_lag: int = 100,
-                   offset: int = 200, n_exc=None, path=None):
-    """Overlay of a float LIF run and its fixed-point version: rasters on one axes,
-    population rates, normalised auto-covariances of ``window``-step binned spikes (and
-    of the rate network's states when given). Saves to ``path`` if given; returns the
-    Figure."""
+                   offset: int = 200, n_exc=None, raster_steps: int = 200, path=None):
+    """A float LIF run beside its fixed-point version: rasters of the last
+    ``raster_steps`` steps side by side (inhibitory neurons in red above the grey line),
+    population rates of the whole run (per population when ``n_exc`` is given), and the
+    auto-covariances of ``window``-step binned spikes with their c(0) -- not normalised,
+    so that a difference in c(0) shows; the rate network's curve (``rate_states``) is
+    scaled to the float run's c(0) to compare shapes. Saves to ``path`` if given; returns
+    the Figure."""
     plt = _plt()
-    fig = plt.figure(figsize=(13, 7))
+    fig = plt.figure(figsize=(13, 8))
     grid = fig.add_gridspec(2, 2)
-    ax_r = fig.add_subplot(grid[0, :])
-    raster(trace_float, ax_r, color=FLOAT_COLOR, label="float LIF", alpha=0.5, n_exc=n_exc)
-    raster(trace_fixed, ax_r, color=FIXED_COLOR, label="Loihi fixed point", alpha=0.5)
-    ax_r.legend(loc="upper right", markerscale=6)
+    T = _spikes(trace_float).shape[0]
+    shown = (max(0, T - raster_steps), T)
+    for col, (tr, title, color) in enumerate(((trace_float, "float LIF", FLOAT_COLOR),
+                                              (trace_fixed, "Loihi fixed point", FIXED_COLOR))):
+        ax = fig.add_subplot(grid[0, col])
+        raster(tr, ax, color="#2166ac", inh_color="#b2182b", n_exc=n_exc, steps=shown, markersize=2)
+        ax.set_title(f"{title}: spikes, steps {shown[0] + 1}-{shown[1]}"
+                     + (" (E blue, I red)" if n_exc is not None else ""))
     ax_p = fig.add_subplot(grid[1, 0])
-    population_rate(trace_float, ax_p, label="float LIF", color=FLOAT_COLOR)
-    population_rate(trace_fixed, ax_p, label="fixed point", color=FIXED_COLOR)
+    n = _spikes(trace_float).shape[1]
+    groups = [("", None)] if n_exc is None else [(" E", np.arange(n_exc)), (" I", np.arange(n_exc, n))]
+    for tr, label, color in ((trace_float, "float", FLOAT_COLOR), (trace_fixed, "fixed point", FIXED_COLOR)):
+        for suffix, neurons in groups:
+            population_rate(tr, ax_p, label=label + suffix, color=color, neurons=neurons)
+            if suffix == " I":
+                ax_p.lines[-1].set_linestyle("--")
+    ax_p.set_title("population rate (Gaussian kernel, 10 steps)")
     ax_p.legend()
     ax_c = fig.add_subplot(grid[1, 1])
-    if rate_states is not None:
-        lags, c = A.auto_covariance(rate_states, max_lag=max_lag, offset=offset)
-        auto_covariance(lags, c, ax_c, label="rate network", color=RATE_COLOR)
+    c0 = {}
     for tr, label, color in ((trace_float, "float LIF", FLOAT_COLOR), (trace_fixed, "fixed point", FIXED_COLOR)):
         lags, c = A.auto_covariance(A.box_rates(_spikes(tr), window), max_lag=max_lag, offset=offset)
-        auto_covariance(lags, c, ax_c, label=label, color=color)
+        c0[label] = c[max_lag]
+        auto_covariance(lags, c, ax_c, normalise=False, label=f"{label}, c(0) = {c[max_lag]:.4g}", color=color)
+    if rate_states is not None:
+        lags, c = A.auto_covariance(rate_states, max_lag=max_lag, offset=offset)
+        scale = c0["float LIF"] / c[max_lag] if c[max_lag] != 0 else 0.0
+        auto_covariance(lags, c * scale, ax_c, normalise=False, label="rate network (scaled to float c(0))",
+                        color=RATE_COLOR)
+    ax_c.set_title(f"auto-covariance of {window}-step spike counts")
     ax_c.legend()
     fig.tight_layout()
     if path is not None:
@@ -123,8 +158,9 @@ def float_vs_fixed(trace_float, trace_fixed, *, rate_states=None, window: int = 
 
 def fidelity(fid, *, path=None):
     """An ensemble comparison (:func:`lava_eirate.convert.ensemble_fidelity`): per-realization
-    mean rates, float vs fixed (the diagonal is perfect agreement), and the
-    ensemble-mean normalised auto-covariances. Returns the Figure."""
+    mean rates, float vs fixed (the diagonal is perfect agreement), and the ensemble-mean
+    auto-covariances, not normalised, with the change of c(0) and its standard error in
+    the title. Returns the Figure."""
     plt = _plt()
     fig, (ax_s, ax_c) = plt.subplots(1, 2, figsize=(11, 4.5))
     lo = min(fid.rate_float.min(), fid.rate_fixed.min())
@@ -134,8 +170,10 @@ def fidelity(fid, *, path=None):
     dr, se = fid.rate_change
     ax_s.set(xlabel="float LIF rate (spikes/step)", ylabel="fixed-point rate (spikes/step)",
              title=f"{fid.rate_float.size} runs: ensemble rate {dr:+.1%} +- {se:.1%}")
-    auto_covariance(fid.lags, fid.acov_float, ax_c, label="float LIF", color=FLOAT_COLOR)
-    auto_covariance(fid.lags, fid.acov_fixed, ax_c, label="fixed point", color=FIXED_COLOR)
+    auto_covariance(fid.lags, fid.acov_float, ax_c, normalise=False, label="float LIF", color=FLOAT_COLOR)
+    auto_covariance(fid.lags, fid.acov_fixed, ax_c, normalise=False, label="fixed point", color=FIXED_COLOR)
+    dc, se_c = fid.c0_change
+    ax_c.set_title(f"ensemble-mean auto-covariance: c(0) {dc:+.1%} +- {se_c:.1%}")
     ax_c.legend()
     fig.tight_layout()
     if path is not None:

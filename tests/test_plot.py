@@ -33,7 +33,12 @@ def test_raster_puts_one_dot_per_spike_at_step_and_neuron():
 def test_population_rate_and_normalised_auto_covariance_curves():
     s = _spikes()
     ax = plot.population_rate(s, tau=5)
-    assert np.allclose(ax.lines[0].get_ydata(), A.rates_kernel(s, tau=5).mean(axis=1))
+    mass = A.rates_kernel(np.ones((s.shape[0], 1)), tau=5)[:, 0]
+    assert np.allclose(ax.lines[0].get_ydata(), A.rates_kernel(s, tau=5).mean(axis=1) / mass)
+    t, i = np.meshgrid(np.arange(400), np.arange(40), indexing="ij")
+    steady = (t + i) % 4 == 0                           # 10 of 40 neurons spike at every step
+    y = plot.population_rate(steady, tau=10).lines[-1].get_ydata()
+    assert np.allclose(y, 0.25)                          # flat, no sag at the edges
     lags, c = A.auto_covariance(A.box_rates(s, 10), max_lag=20, offset=50)
     ax = plot.auto_covariance(lags, c)
     y = ax.lines[0].get_ydata()
@@ -48,10 +53,19 @@ def test_population_rate_and_normalised_auto_covariance_curves():
 def test_float_vs_fixed_overlays_both_runs_and_saves(tmp_path):
     a, b = _spikes(seed=1), _spikes(seed=2)
     states = np.random.default_rng(3).standard_normal((300, 20))
-    fig = plot.float_vs_fixed(a, b, rate_states=states, max_lag=20, offset=50, path=tmp_path / "f.png")
-    raster_ax, rate_ax, cov_ax = fig.axes
-    assert len(raster_ax.lines[0].get_xdata()) == a.sum() and len(raster_ax.lines[1].get_xdata()) == b.sum()
-    assert [l.get_label() for l in cov_ax.lines] == ["rate network", "float LIF", "fixed point"]
+    fig = plot.float_vs_fixed(a, b, rate_states=states, max_lag=20, offset=50, n_exc=16, raster_steps=100,
+                              path=tmp_path / "f.png")
+    ax_float, ax_fixed, rate_ax, cov_ax = fig.axes
+    for ax, s in ((ax_float, a), (ax_fixed, b)):           # E and I dots of the last 100 steps
+        dots = [line for line in ax.lines if line.get_marker() == "."]
+        assert sum(len(line.get_xdata()) for line in dots) == s[-100:].sum()
+        assert min(line.get_xdata().min() for line in dots if len(line.get_xdata())) >= s.shape[0] - 100
+    assert "E blue, I red" in ax_float.get_title()
+    labels = [l.get_label() for l in cov_ax.lines]
+    assert labels[0].startswith("float LIF, c(0) = ") and labels[1].startswith("fixed point, c(0) = ")
+    assert labels[2] == "rate network (scaled to float c(0))"
+    assert cov_ax.lines[2].get_ydata()[20] == pytest.approx(cov_ax.lines[0].get_ydata()[20])
+    assert [l.get_label() for l in rate_ax.lines] == ["float E", "float I", "fixed point E", "fixed point I"]
     assert (tmp_path / "f.png").stat().st_size > 10_000
     plt.close("all")
 
@@ -71,6 +85,8 @@ def test_fidelity_figure_shows_every_realization_and_the_ensemble_change():
     scatter = fig.axes[0].lines[1]
     assert np.array_equal(scatter.get_xdata(), rf) and np.array_equal(scatter.get_ydata(), rx)
     assert f"{fid.rate_change[0]:+.1%}" in fig.axes[0].get_title()
+    assert f"c(0) {fid.c0_change[0]:+.1%}" in fig.axes[1].get_title()
+    assert np.array_equal(fig.axes[1].lines[1].get_ydata(), fid.acov_fixed)   # not normalised
     plt.close("all")
 
 
