@@ -281,3 +281,42 @@ def test_ctrl_c_inside_run_stops_the_runtime_and_raises():
             os.killpg(proc.pid, signal.SIGKILL)
     assert time.time() - t0 < 10
     assert "stopped" in out and "KeyboardInterrupt" in err
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_killing_the_main_process_leaves_no_lava_workers(sig):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "from lava.magma.core.run_conditions import RunSteps\n"
+            "from lava.magma.core.run_configs import Loihi2SimCfg\n"
+            "from lava_eirate import EILIFNetwork\n"
+            "from test_proc_lif import random_ei_params\n"
+            "net = EILIFNetwork(**random_ei_params(2))\n"
+            "print('ready', flush=True)\n"
+            "net.run(condition=RunSteps(num_steps=10 ** 7), run_cfg=Loihi2SimCfg(select_tag='fixed_pt'))\n"
+            ) % os.path.dirname(__file__)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+    def group():
+        out = subprocess.run(["ps", "-eo", "pgid=,stat="], capture_output=True, text=True).stdout
+        return [line for line in out.splitlines() if line.split()[0] == str(proc.pid) and "Z" not in line.split()[1]]
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(3)
+        assert len(group()) >= 3                       # Lava's workers are up
+        proc.send_signal(getattr(signal, sig))
+        proc.wait(timeout=10)
+        deadline = time.time() + 10
+        while group() and time.time() < deadline:
+            time.sleep(0.2)
+        assert group() == []
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

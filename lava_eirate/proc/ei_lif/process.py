@@ -13,6 +13,27 @@ from lava_eirate.loihi import limits as L
 from lava_eirate.params import INFO_KEYS, EILIFParams
 from lava_eirate.proc._recording import SharedRecording
 
+#: True while EILIFNetwork.create_runtime lets Lava fork its workers.
+_FORKING_WORKERS = False
+
+
+def _die_with_parent() -> None:
+    """In a worker forked by Lava for an EILIFNetwork: ask Linux to kill it when the
+    process that started it dies (SIGTERM or SIGKILL would otherwise leave it running,
+    orphaned). No-op elsewhere."""
+    if not _FORKING_WORKERS:
+        return
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_die_with_parent)
+
 class EILIFNetwork(AbstractProcess):
     """E/I LIF population with recurrent weights ``W[post, pre]`` (neurons
     ``0..shape_exc-1`` excitatory), taking converter output as ``**kwargs``.
@@ -104,17 +125,22 @@ class EILIFNetwork(AbstractProcess):
     def create_runtime(self, run_cfg=None, executable=None, compile_config=None):
         """Lava's ``create_runtime``, with Lava's worker processes started while SIGINT is
         ignored: they inherit that, so Ctrl-C reaches only this process and :meth:`run`
-        can stop a healthy runtime (a worker killed by Ctrl-C left ``run`` hanging)."""
+        can stop a healthy runtime (a worker killed by Ctrl-C left ``run`` hanging). On
+        Linux the workers are also set to die with this process (SIGTERM/SIGKILL left them
+        running)."""
         import signal
         import threading
+        global _FORKING_WORKERS
         if threading.current_thread() is not threading.main_thread():
             return super().create_runtime(run_cfg=run_cfg, executable=executable,
                                           compile_config=compile_config)
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _FORKING_WORKERS = True
         try:
             return super().create_runtime(run_cfg=run_cfg, executable=executable,
                                           compile_config=compile_config)
         finally:
+            _FORKING_WORKERS = False
             signal.signal(signal.SIGINT, previous)
 
     def run(self, condition=None, run_cfg=None, compile_config=None):
