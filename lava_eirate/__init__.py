@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 # Loaded on first use, so that ``import lava_eirate`` costs only numpy + numba: Lava takes
 # seconds to import, and meanfield/convert bring in scipy.special and scipy.optimize.
-_LAZY = {"EIRateNetwork": "proc", "EILIFNetwork": "proc",
+_LAZY = {"EIRateNetwork": "proc", "EILIFNetwork": "proc", "from_lava": "lava_import", "run_lava": "lava_import",
          "convert_rate_to_lif_params": "convert", "float_to_fixed": "convert", "fixed_to_float": "convert"}
 _SUBMODULES = ("golden", "meanfield", "network", "analysis", "convert", "proc", "ratemodels", "plot")
 
@@ -38,4 +38,5 @@ __all__ = ["SignMode", "EILIFParams", "FixedLIF", "FixedLIFReset", "FixedTernary
            "FixedSynapses", "FloatLIF", "FloatLIFReset", "FloatTernaryLIF", "FloatLIFRefractory",
            "FloatSynapses", "Network", "NetworkState", "NetworkTrace", "SpikeSource", "simulate", "Trace",
            "simulate_fixed", "simulate_float", "simulate_rate", "EIRateNetwork", "EILIFNetwork",
-           "convert_rate_to_lif_params", "float_to_fixed", "fixed_to_float", "__version__"]
+           "convert_rate_to_lif_params", "float_to_fixed", "fixed_to_float", "from_lava", "run_lava",
+           "__version__"]
