@@ -465,7 +465,7 @@ class _Compiled:
 
     def fresh_state(self) -> "NetworkState":
         vdt, N = self.vdt, self.N
-        return NetworkState(t=0, u=np.zeros(N, vdt), v=np.zeros(N, vdt),
+        return NetworkState(t=0, u=np.zeros(N, vdt), v=np.zeros(N, vdt), pay=np.zeros(N, vdt),
                             ref_end=np.zeros(N, np.int64), acc=np.zeros(self.acc_size, self.acc_dtype),
                             compiled=self)
 
@@ -484,13 +484,19 @@ class NetworkState:
     ref_end: np.ndarray
     acc: np.ndarray
     compiled: _Compiled = field(repr=False)
+    #: What every neuron and source sent at the last step (spike 0/1, ternary +-1, payload).
+    pay: np.ndarray = field(default=None, repr=False)
 
     def population(self, name) -> dict:
-        """``{"u", "v", "ref_end"}`` of one population (copies)."""
+        """``{"u", "v", "ref_end", "sent"}`` of one population (copies); ``sent`` is what
+        it sent at the last step."""
         c = self.compiled
         k = c.index(name)
         sl = slice(c.off[k], c.off[k] + c.n[k])
-        return {"u": self.u[sl].copy(), "v": self.v[sl].copy(), "ref_end": self.ref_end[sl].copy()}
+        out = {"u": self.u[sl].copy(), "v": self.v[sl].copy(), "ref_end": self.ref_end[sl].copy()}
+        if self.pay is not None:
+            out["sent"] = self.pay[sl].copy()
+        return out
 
     def pending(self, k: int) -> np.ndarray:
         """Connection ``k``'s slots, shape (nslots, n_post): slot ``s`` is read at the step
@@ -504,7 +510,7 @@ class NetworkState:
 
     def copy(self) -> "NetworkState":
         return NetworkState(self.t, self.u.copy(), self.v.copy(), self.ref_end.copy(), self.acc.copy(),
-                            self.compiled)
+                            self.compiled, None if self.pay is None else self.pay.copy())
 
 
 class NetworkTrace(dict):
@@ -629,6 +635,8 @@ class _Run:
                                 (st.u, st.v, st.ref_end, self.pay, st.acc, self.stage, self.marker,
                                  self.dirty), comp.conn_arrays, comp.syn, comp.src_data, rec, self.work)
         st.t += k
+        if st.pay is not None:
+            st.pay[:] = self.pay
         for name, dense in self.spikes.items():
             c = self.cols[0][comp.index(name)]
             dense[row0:row0 + k] = rec[0][:, c:c + dense.shape[1]]

@@ -125,7 +125,7 @@ def from_lava(*processes, tag: str = "fixed_pt") -> Network:
         elif kind == "source":
             names[id(proc)] = net.add(SpikeSource(_value(proc.data).reshape(-1, _value(proc.data).shape[-1]).T),
                                       name=proc.name).name
-    report = {}
+    report, lava_conns = {}, {}
     for proc in graph:
         kind = _kind(proc)
         if kind == "connection":
@@ -140,13 +140,15 @@ def from_lava(*processes, tag: str = "fixed_pt") -> Network:
                 if _kind(post) != "neuron":
                     raise ValueError(f"connection {proc.name!r} feeds {post.name!r} "
                                      f"({type(post).__name__}); only neuron populations can receive")
-                net.connect(names[id(pres[0])], names[id(post)], syn, delays=delays)
+                conn = net.connect(names[id(pres[0])], names[id(post)], syn, delays=delays)
+                lava_conns[conn.index] = proc
         elif kind == "source":
             for q in proc.s_out.out_connections:
                 target = q.process
                 if _kind(target) == "neuron":
                     net.connect(names[id(proc)], names[id(target)])
     net.lava_names = {names[id(p)]: p for p in graph if id(p) in names}
+    net.lava_connections = lava_conns
     net.lava_record, net.lava_monitors = _monitored(graph, names)
     net.lava_report = report
     net.lava_init = {names[id(p)]: {"u": _value(p.u), "v": _value(p.v)} for p in graph if _kind(p) == "neuron"}
@@ -232,16 +234,30 @@ def _monitored(graph, names):
     return {k: tuple(sorted(v)) for k, v in record.items()}, monitors
 
 
-def run_lava(*processes, num_steps: int, tag: str = "fixed_pt", record=None, progress=None) -> dict:
+def run_lava(*processes, num_steps: int, tag: str = "fixed_pt", record=None, progress=None,
+             write_back: bool = False) -> dict:
     """Run the Lava graph reachable from ``processes`` on lava_eirate's engine for
     ``num_steps`` steps, from the processes' current Var values, and return the recorded
     data the way ``Monitor.get_data()`` does: ``{process name: {"s_out" | "u" | "v":
     (num_steps, n) array}}``. ``record`` defaults to what the graph's Monitors probe
-    (all s, u, v of every population without Monitors)."""
+    (all s, u, v of every population without Monitors).
+
+    ``write_back=True`` stores the final state in the Lava processes -- u and v of the
+    neurons, and the activation each Dense/Sparse sends at the next step (``a_buff``) --
+    so that a following Lava run continues bit-exactly (``lif.v.get()`` shows it). Not
+    for delayed connections (their rings hold several steps of other connections' sums
+    here) nor LIFReset (a new Lava runtime restarts its time step at 1): those raise.
+    """
+    from . import _validate as V
+    write_back = V.as_flag("write_back", write_back)
     net = from_lava(*processes, tag=tag)
+    if write_back:
+        _check_write_back(net)
     spec = record if record is not None else (net.lava_record or None)
     init = {k: dict(v) for k, v in net.lava_init.items()}
     trace = simulate(net, num_steps, record=spec, init=init, progress=progress)
+    if write_back:
+        _write_back(net, trace.final)
     dtype = np.int32 if tag == "fixed_pt" else np.float64
     out = {}
     for name, tr in trace.items():
@@ -253,3 +269,42 @@ def run_lava(*processes, num_steps: int, tag: str = "fixed_pt", record=None, pro
         if tr.v is not None:
             entry["v"] = tr.v
     return out
+
+
+def _check_write_back(net):
+    for c in net.connections:
+        if c.delays is not None:
+            raise ValueError("write_back does not support delayed connections (DelayDense/DelaySparse) yet")
+    for name, pop in net.populations.items():
+        if isinstance(pop.model, (P.FixedLIFReset, P.FloatLIFReset)):
+            raise ValueError(f"write_back cannot carry LIFReset {name!r}'s time step into a new Lava runtime")
+
+
+def _set(var, value):
+    """A Var's value for the next Lava run: through the runtime when there is one."""
+    value = np.asarray(value).reshape(var.shape)
+    if getattr(var.process, "runtime", None) is not None:
+        var.set(value)
+    else:
+        var.init = value
+
+
+def _write_back(net, final):
+    for name, proc in net.lava_names.items():
+        if not net.populations[name].is_source:
+            st = final.population(name)
+            _set(proc.u, st["u"])
+            _set(proc.v, st["v"])
+    off = final.compiled.off
+    for c in net.connections:
+        if c.synapses is None:
+            continue
+        # what the connection sends at the next step: its sum over the last step's spikes
+        sent = final.pay[off[c.pre.index]:off[c.pre.index] + c.pre.n]
+        if isinstance(c.synapses, P.FixedSynapses):
+            a = c.synapses.activation(np.asarray(sent).astype(np.int64))
+        elif c.synapses.num_message_bits:
+            a = c.synapses.matrix @ sent
+        else:
+            a = c.synapses.matrix @ (np.asarray(sent) != 0).astype(float)
+        _set(net.lava_connections[c.index].a_buff, np.asarray(a).ravel())

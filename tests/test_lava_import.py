@@ -87,3 +87,37 @@ def test_run_lava_reproduces_lavas_own_run_of_the_tutorial_network():
         lif.stop()
     assert ours["s_out"].sum() > 100
     assert np.array_equal(ours["s_out"], s.astype(np.int32)) and np.array_equal(ours["v"], v.astype(np.int32))
+
+
+@pytest.mark.lava
+def test_write_back_lets_lava_continue_bit_exactly():
+    """run_lava(write_back=True) for 30 steps, then Lava's own runtime for 20 more: the
+    same as 50 steps on the engine."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    lif, dense, mon_s, mon_v = tutorial_lava_graph(20)
+    whole = le.run_lava(lif, num_steps=50, record={lif.name: ("s", "v")})[lif.name]
+    le.run_lava(lif, num_steps=30, record={lif.name: "s"}, write_back=True)
+    assert np.array_equal(np.asarray(lif.v.init), whole["v"][29])
+    try:
+        lif.run(condition=RunSteps(num_steps=20), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        s = mon_s.get_data()[lif.name]["s_out"]
+        v = mon_v.get_data()[lif.name]["v"]
+    finally:
+        lif.stop()
+    assert whole["s_out"][30:].sum() > 50
+    assert np.array_equal(s.astype(np.int32), whole["s_out"][30:])
+    assert np.array_equal(v.astype(np.int32), whole["v"][30:])
+
+
+def test_write_back_refuses_what_it_cannot_carry():
+    from lava.proc.dense.process import DelayDense
+    from lava.proc.lif.process import LIF
+    lif = LIF(shape=(3,), du=10, dv=10, vth=5, bias_mant=100, bias_exp=2)
+    conn = DelayDense(weights=np.ones((3, 3), int), delays=2)
+    lif.s_out.connect(conn.s_in)
+    conn.a_out.connect(lif.a_in)
+    with pytest.raises(ValueError, match="write_back does not support delayed connections"):
+        le.run_lava(lif, num_steps=5, write_back=True)
+    with pytest.raises(TypeError, match="write_back='yes' must be True or False"):
+        le.run_lava(lif, num_steps=5, write_back="yes")
