@@ -238,15 +238,13 @@ class Network:
         if tuple(shape) != syn.shape:
             raise ValueError(f"{where} have shape {tuple(shape)}; expected the weights' shape {syn.shape}")
         post_i, pre_i = syn.synapse_coords()
-        if is_sparse(delays):
+        if is_sparse(delays):   # every stored entry checked, then the synapses' ones taken
             import scipy.sparse as sp
+            V.int_param(where, delays.data, 0, MAX_DELAY)
             vals = np.asarray(sp.csr_matrix(delays)[post_i, pre_i]).ravel() if post_i.size else np.zeros(0)
-            all_vals = delays.data
         else:
-            arr = V._numeric_array(where, delays)
-            vals, all_vals = arr[post_i, pre_i], arr
-        V.int_param(where, all_vals, 0, MAX_DELAY)
-        vals = V.int_param(where, vals, 0, MAX_DELAY).astype(np.uint8)
+            vals = V.int_param(where, delays, 0, MAX_DELAY)[post_i, pre_i]
+        vals = vals.astype(np.uint8)
         if vals.size == 0 or np.all(vals == vals[0]):
             d = int(vals[0]) if vals.size else 0
             return None if d == 0 else d
@@ -354,26 +352,27 @@ class _Compiled:
         # 2. accumulators. Connections into one population share one when their raw sums
         # may be added before the shift (a left shift: linear modulo 2**32).
         readers = {k for k in range(C) if cols["fmt"][k] == NK.FMT_DIRECT}
-        acc_pos = 0
         shared = {}
-        for k in (k for k in range(C) if region.get(k) == "plain"):
-            key = ("plain", cols["post"][k], cols["lsh"][k]) if cols["rsh"][k] == 0 else None
+
+        def accumulator(k, where, pos):
+            """Offset of connection k's accumulator among those of region ``where`` (from
+            ``pos``), shared with earlier ones where allowed; returns (offset, next pos)."""
+            key = (where, cols["post"][k], cols["lsh"][k]) if cols["rsh"][k] == 0 else None
             if key is None or key not in shared:
-                shared[key] = acc_pos
-                acc_pos += self.conns[k].post.n
+                shared[key] = pos
+                pos += self.conns[k].post.n
                 readers.add(k)
-            cols["acc_off"][k] = shared[key]
+            return shared[key], pos
+
+        acc_pos = 0
+        for k in (k for k in range(C) if region.get(k) == "plain"):
+            cols["acc_off"][k], acc_pos = accumulator(k, "plain", acc_pos)
         delayed = [k for k in range(C) if region.get(k) == "delayed"]
         S = max((self.conns[k].max_delay + 1 for k in delayed), default=1)
         self.delay_base, width = acc_pos, 0
         for k in delayed:  # S slots of the region's width; each accumulator a column range
-            key = ("delayed", cols["post"][k], cols["lsh"][k]) if cols["rsh"][k] == 0 else None
-            if key is None or key not in shared:
-                shared[key] = width
-                width += self.conns[k].post.n
-                readers.add(k)
-            cols["acc_off"][k] = self.delay_base + shared[key]
-            cols["nslots"][k] = S
+            g0, width = accumulator(k, "delayed", width)
+            cols["acc_off"][k], cols["nslots"][k] = self.delay_base + g0, S
         for k in delayed:
             cols["stride"][k] = width
         acc_pos += S * width
@@ -399,7 +398,7 @@ class _Compiled:
                 if where in ("plain", "delayed") and syn.fmt == FMT_PACKED:
                     groups.setdefault((cols["pre"][k], cols["graded"][k], where), []).append(k)
         fused = {k for g in groups.values() if len(g) > 1 for k in g}
-        lists = []  # (indptr, packed, csc_idx, csc_w, wt, delays or None, column values)
+        lists = []  # (column k, indptr, packed, csc_idx, csc_w, wt, delays or None)
         for c in self.conns:
             k = c.index
             if c.synapses is None or k in fused:
@@ -629,8 +628,8 @@ class _Run:
     def steps(self, st: NetworkState, row0: int, k: int) -> np.ndarray:
         """Run k steps from ``st`` (in place), recording into rows ``row0 ..``."""
         comp = self.comp
-        rec = tuple(r[row0:row0 + k] if (r.shape[0] and j) else r[:k] if r.shape[0] else r
-                    for j, r in enumerate(self.rec))
+        # spikes go through the chunk buffer (rows 0..k-1); u, v, a straight to their rows
+        rec = (self.rec[0][:k],) + tuple(r[row0:row0 + k] if r.shape[0] else r for r in self.rec[1:])
         counts = NK.run_network(st.t, k, comp.pop_arrays + self.cols, comp.neur,
                                 (st.u, st.v, st.ref_end, self.pay, st.acc, self.stage, self.marker,
                                  self.dirty), comp.conn_arrays, comp.syn, comp.src_data, rec, self.work)

@@ -92,10 +92,6 @@ def _scalar_or_array(x):
     return x.ravel()
 
 
-def _sources_of(in_port):
-    return [p.process for p in in_port.in_connections]
-
-
 def from_lava(*processes, tag: str = "fixed_pt") -> Network:
     """The :class:`~lava_eirate.Network` of the Lava graph reachable from ``processes``.
 
@@ -129,7 +125,7 @@ def from_lava(*processes, tag: str = "fixed_pt") -> Network:
     for proc in graph:
         kind = _kind(proc)
         if kind == "connection":
-            pres = [p for p in _sources_of(proc.s_in)]
+            pres = [p.process for p in proc.s_in.in_connections]
             if len(pres) != 1:
                 raise ValueError(f"connection {proc.name!r} ({type(proc).__name__}) has {len(pres)} inputs; "
                                  f"lava_eirate maps connections with exactly one presynaptic process")
@@ -187,9 +183,9 @@ def _neuron(proc, fixed):
 def _synapses(proc, fixed):
     import scipy.sparse as sp
     name = type(proc).__name__
-    w = _value(proc.weights) if not sp.issparse(proc.weights.init) else proc.weights.init
-    if hasattr(w, "shape") and w.dtype == object:
-        w = w.item()
+    # The weights as given: Lava clips and truncates them at its first step, which the
+    # synapses below repeat (idempotently) -- so the value after a run would map the same.
+    w = proc.weights.init
     sparse = name in ("Sparse", "DelaySparse")
     if sparse:
         w = sp.csr_matrix(w)

@@ -12,7 +12,7 @@ Bit-level reference for the integer family (Lava 0.10):
 * neurons: ``AbstractPyLifModelFixed.subthr_dynamics`` with ``PyLifModelBitAcc``,
   ``PyLifResetModelBitAcc`` (u = v = 0 before the update when ``t % reset_interval ==
   reset_offset``), ``PyTernLifModelFixed`` (spikes +1 where ``v > vth_hi << 6``, -1 where
-  ``v < vth_lo << 6``); the refractory LIF follows Loihi 1 (see :func:`_fixed_population`);
+  ``v < vth_lo << 6``); the refractory LIF follows Loihi 1 (see :func:`update_population`);
 * connections: ``PyDenseModelBitAcc`` / ``PySparseModelBitAcc`` (the sum of one step's
   input is shifted by ``weight_exp`` and sent on the next step) and
   ``PyDelayDenseModelBitAcc`` / ``PyDelaySparseModelBitAcc`` (each step's sum per delay is
