@@ -582,13 +582,14 @@ def available_memory() -> int:
 
 
 def check_recording(num_steps: int, bytes_per_step: int, what: str):
-    """Refuse a recording larger than the memory this machine has available."""
+    """Refuse a recording larger than half the memory this machine has available."""
     need = num_steps * bytes_per_step
     have = available_memory()
-    if need > have:
+    if need > have // 2:   # the rest is for the network, its synapses and the caller
         raise ValueError(f"recording {what} for num_steps={num_steps} needs {need / 2 ** 30:.3g} GiB "
-                         f"but {have / 2 ** 30:.3g} GiB of memory are available: record fewer "
-                         f"variables or populations, or run in parts (state=trace.final)")
+                         f"but {have / 2 ** 30:.3g} GiB of memory are available (at most half is used "
+                         f"for recording): record fewer variables or populations, or \"events\", or "
+                         f"run in parts (state=trace.final)")
 
 
 class _Run:

@@ -85,7 +85,12 @@ ODD = st.one_of(st.booleans(), st.none(), st.text(max_size=3), st.floats(allow_n
                              "delays", "refractory_period", "reset_interval"]), value=ODD)
 def test_public_boundary_works_or_names_the_parameter(name, value):
     """Any value of any parameter either works or raises ValueError/TypeError whose message
-    names the parameter -- never a crash, a NaN, or a silent coercion to something else."""
+    names the parameter -- never a crash, a NaN, or a silent coercion to something else.
+    (A valid but huge num_steps or n is a legitimately long run or large network, not bad
+    input: not run here -- the test builds dense n x n weights.)"""
+    from hypothesis import assume
+    assume(not (isinstance(value, int) and not isinstance(value, bool)
+                and ((name == "num_steps" and value > 10_000) or (name == "n" and value > 500))))
     kw = dict(n=3, du=100, dv=100, vth=10, bias_mant=5, bias_exp=2)
     syn_kw = dict(weight_exp=0, num_weight_bits=8, sign_mode=None, num_message_bits=0)
     run_kw = dict(num_steps=4, u0=0, v0=0)
