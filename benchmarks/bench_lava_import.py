@@ -4,7 +4,9 @@ The graph is written with Lava's own processes (LIF + recurrent Dense at N=1,000
 LIF + Sparse at N=10,000, p=0.01; the 80/20 E/I network of bench_core), with Monitors
 on ``s_out`` and ``v``. Both sides are timed from the built graph to the recorded data in
 hand (lava_eirate: mapping the graph, simulating, read-out; Lava: compiling, running,
-``Monitor.get_data()``), and the data are checked identical. Prints a table, writes JSON.
+``Monitor.get_data()``), and the data are checked identical. Also timed: Lava's ``run``
+without Monitors for the graph as Lava's processes and as one ``NetworkProcess``.
+Prints a table, writes JSON.
 
     python benchmarks/bench_lava_import.py [--quick] [--out benchmarks/results/bench_lava_import.json]
 """
@@ -22,7 +24,7 @@ from _report import write_json
 from bench_core import build_network
 
 
-def lava_graph(n, p, steps, connection):
+def lava_graph(n, p, steps, connection, monitors=True):
     from lava.proc.dense.process import Dense
     from lava.proc.lif.process import LIF
     from lava.proc.monitor.process import Monitor
@@ -34,6 +36,8 @@ def lava_graph(n, p, steps, connection):
     conn = Dense(weights=W.toarray()) if connection == "dense" else Sparse(weights=W)
     lif.s_out.connect(conn.s_in)
     conn.a_out.connect(lif.a_in)
+    if not monitors:
+        return lif, {}
     mons = {"s_out": Monitor(), "v": Monitor()}
     mons["s_out"].probe(lif.s_out, steps)
     mons["v"].probe(lif.v, steps)
@@ -57,9 +61,31 @@ def case(n, p, steps, connection):
         t_lava = time.perf_counter() - t0
         lif.stop()
     same = all(np.array_equal(ours[k], theirs[k].astype(np.int32)) for k in ("s_out", "v"))
-    return dict(N=n, p=p, connection=connection, steps=steps, spike_fraction=float(ours["s_out"].mean()),
+    t_fused, t_plain = inside_lava(n, p, steps, connection)
+    return dict(fused_run_seconds=t_fused, lava_plain_run_seconds=t_plain,
+                N=n, p=p, connection=connection, steps=steps, spike_fraction=float(ours["s_out"].mean()),
                 le_seconds=t_ours, lava_seconds=t_lava, lava_run_seconds=t_run,
                 lava_readout_seconds=t_lava - t_run, speedup=t_lava / t_ours, identical=bool(same))
+
+
+def inside_lava(n, p, steps, connection):
+    """Seconds of Lava's ``run`` (no Monitors) for the graph as Lava's own processes and as
+    one ``NetworkProcess`` of ``from_lava(graph)``: what the fused process gains when the
+    network must stay inside a Lava graph."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava_eirate.proc import NetworkProcess
+    out = []
+    for fused in (True, False):
+        lif, _ = lava_graph(n, p, steps, connection, monitors=False)
+        proc = NetworkProcess(le.from_lava(lif)) if fused else lif
+        t0 = time.perf_counter()
+        try:
+            proc.run(condition=RunSteps(num_steps=steps), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        finally:
+            out.append(time.perf_counter() - t0)
+            proc.stop()
+    return out
 
 
 def main(argv=None):
@@ -70,13 +96,15 @@ def main(argv=None):
     steps = 50 if args.quick else 500
     rows = [case(1_000, 0.1, steps, "dense"), case(10_000, 0.01, steps // 5, "sparse")]
     head = (f"{'N':>7} {'p':>5} {'conn':>6} {'steps':>5} | {'run_lava s':>10} | {'Lava run s':>10} "
-            f"{'read-out s':>10} {'total s':>8} | {'speedup':>8} {'same':>5}")
+            f"{'read-out s':>10} {'total s':>8} | {'speedup':>8} {'same':>5} | "
+            f"{'in Lava: Lava s':>15} {'NetworkProcess s':>16}")
     print(head)
     print("-" * len(head))
     for r in rows:
         print(f"{r['N']:>7} {r['p']:>5} {r['connection']:>6} {r['steps']:>5} | {r['le_seconds']:10.3f} | "
               f"{r['lava_run_seconds']:10.2f} {r['lava_readout_seconds']:10.2f} {r['lava_seconds']:8.2f} | "
-              f"{r['speedup']:7.0f}x {str(r['identical']):>5}")
+              f"{r['speedup']:7.0f}x {str(r['identical']):>5} | {r['lava_plain_run_seconds']:15.2f} "
+              f"{r['fused_run_seconds']:16.2f}")
     write_json(args.out, dict(rows=rows, lava_eirate=le.__version__))
     return rows
 

@@ -259,6 +259,19 @@ class Network:
         pops = ", ".join(f"{p.name}: {type(p.model).__name__}({p.n})" for p in self.populations.values())
         return f"Network({self.family or '?'}; {pops}; {len(self.connections)} connection(s))"
 
+    def with_inputs(self, names, prefix: str = "a_in:") -> "Network":
+        """A copy of this network (sharing its populations and connections) with a one-row
+        :class:`SpikeSource` named ``prefix + name`` feeding each population in ``names``
+        directly: its row is what arrives at that population's input on the same step
+        (what a Lava InPort of the population delivers). Overwrite it before each step."""
+        out = Network()
+        out.family, out.populations, out.connections = self.family, dict(self.populations), list(self.connections)
+        dtype = np.int32 if self.family != "float" else np.float64
+        for name in names:
+            pop = self._lookup(name, "names")
+            out.connect(out.add(SpikeSource(np.zeros((1, pop.n), dtype)), name=prefix + pop.name), pop.name)
+        return out
+
     def compiled(self) -> "_Compiled":
         """The flattened network (built once, rebuilt after add/connect)."""
         if self._compiled is None:

@@ -72,3 +72,13 @@ def test_readme_mean_field_example_runs():
     assert np.allclose(ns["nu"], ns["nu"][0]) and 30 < ns["nu"][0] < 45      # Brunel A, g=5, eta=2
     assert 1e-4 < ns["fit"].tau_rate[0] < 0.1 and np.isfinite(ns["fit"].fit_error).all()
     assert all(0 < r < 1 for r in ns["rates"])
+
+
+@pytest.mark.lava
+def test_05_accelerate_a_lava_network(capsys, tmp_path):
+    out = load("05_accelerate_a_lava_network").main(small=True, out_dir=str(tmp_path))
+    assert out["same"] and out["inside"]
+    assert out["data"]["exc"]["s_out"].sum() > 100
+    assert "bit-identical: True" in capsys.readouterr().out
+    if (tmp_path / "lava_network.png").exists():
+        assert (tmp_path / "lava_network.png").stat().st_size > 10_000

@@ -4,5 +4,6 @@ Importing this package imports Lava (slow); ``import lava_eirate`` alone does no
 """
 from .ei_lif.process import EILIFNetwork
 from .ei_rate.process import EIRateNetwork
+from .network.process import NetworkProcess
 
-__all__ = ["EILIFNetwork", "EIRateNetwork"]
+__all__ = ["EILIFNetwork", "EIRateNetwork", "NetworkProcess"]
