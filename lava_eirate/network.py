@@ -17,13 +17,16 @@ def _generator(rng) -> np.random.Generator:
 
 def tutorial_gaussian_weights(shape_exc: int, shape_inh: int, q_factor: float, g_factor: float,
                               rng) -> np.ndarray:
-    """The Lava E/I tutorial's Gaussian E/I weights, drawn from ``rng``.
+    """The Lava E/I tutorial's Gaussian E/I weights ``W[post, pre]``, drawn from ``rng``.
 
-    ``W ~ N(0, J)`` with standard deviation ``J = q_factor**2 * 6 / N``; negative entries
-    in excitatory columns and positive ones in inhibitory columns are set to zero, and
-    inhibitory columns are multiplied by ``g_factor`` (Lava tutorial 02,
-    ``EINetwork.generate_gaussian_weights``). The tutorial's critical network uses
-    ``q_factor = sqrt(N / 6)``, i.e. ``J = 1``.
+    As Lava 0.10's notebook (tutorial02_excitatory_inhibitory_network,
+    ``generate_gaussian_weights``) computes them: ``W ~ N(0, J)`` with standard deviation
+    ``J = (2 q_factor)**2 / N`` (the notebook's comment says ``q_factor**2 * 6 / N``; its
+    code, which is what ran, is followed); negative entries of excitatory columns and
+    positive ones of inhibitory columns set to zero; inhibitory columns times
+    ``g_factor``. ``rng``: a ``numpy.random.Generator``, an int seed, or a legacy
+    ``numpy.random.RandomState`` (one ``normal`` call of shape (N, N), as the notebook's
+    ``np.random.normal``).
     """
     n_e = V.as_count("shape_exc", shape_exc, lo=0)
     n_i = V.as_count("shape_inh", shape_inh, lo=0)
@@ -32,8 +35,9 @@ def tutorial_gaussian_weights(shape_exc: int, shape_inh: int, q_factor: float, g
         raise ValueError("shape_exc + shape_inh must be >= 1")
     q = float(V.float_param("q_factor", q_factor, 0.0))
     g = float(V.float_param("g_factor", g_factor, 0.0))
-    rng = _generator(rng)
-    std = q ** 2 * 6.0 / n
+    if not isinstance(rng, np.random.RandomState):
+        rng = _generator(rng)
+    std = (2.0 * q) ** 2 / n
     w = rng.normal(0.0, std, (n, n))
     exc = w[:, :n_e]
     exc[exc < 0] = 0.0
@@ -43,22 +47,43 @@ def tutorial_gaussian_weights(shape_exc: int, shape_inh: int, q_factor: float, g
     return w
 
 
+def _tutorial_params(n, exc_fraction):
+    n = V.as_count("n", n, lo=2)
+    frac = float(V.float_param("exc_fraction", exc_fraction, 0.0, 1.0))
+    n_e = int(n * frac)
+    base = dict(shape_exc=n_e, shape_inh=n - n_e, dr_exc=0.01, dr_inh=0.01, bias_exc=0.1, bias_inh=0.1,
+                g_factor=4.5)
+    return base, (("balanced", 1.0), ("critical", float(np.sqrt(n / 6.0))))
+
+
 def tutorial_networks(seed: int = 1234, n: int = 400, exc_fraction: float = 0.8) -> dict:
-    """The tutorial's two rate networks: ``{"balanced": params, "critical": params}``.
+    """The Lava E/I tutorial's two rate networks with the notebook's own weights:
+    ``{"balanced": params, "critical": params}``.
 
     Both: 80% excitatory, dr 0.01, bias 0.1, g_factor 4.5; q_factor 1 (balanced) and
     sqrt(n / 6) (critical). Each params dict holds shape_exc, shape_inh, dr_exc, dr_inh,
-    bias_exc, bias_inh, g_factor, q_factor and weights (drawn from ``default_rng(seed)``).
+    bias_exc, bias_inh, g_factor, q_factor and weights. The weights reproduce the
+    notebook's draws exactly: it seeds NumPy's legacy global stream with 1234 and draws
+    the balanced network's weights, then the critical network's, from that one stream; here
+    a local ``numpy.random.RandomState(seed)`` (the same stream, without touching NumPy's
+    global state) does the same. For new work, :func:`tutorial_networks_generator` draws
+    them from ``numpy.random.Generator`` streams instead.
     """
-    n_e = int(n * exc_fraction)
-    n_i = n - n_e
-    nets = {}
-    for k, (name, q) in enumerate((("balanced", 1.0), ("critical", float(np.sqrt(n / 6.0))))):
-        rng = np.random.default_rng([seed, k])
-        nets[name] = dict(shape_exc=n_e, shape_inh=n_i, dr_exc=0.01, dr_inh=0.01,
-                          bias_exc=0.1, bias_inh=0.1, g_factor=4.5, q_factor=q,
-                          weights=tutorial_gaussian_weights(n_e, n_i, q, 4.5, rng))
-    return nets
+    base, nets = _tutorial_params(n, exc_fraction)
+    stream = np.random.RandomState(V.as_count("seed", seed, lo=0))
+    return {name: dict(base, q_factor=q, weights=tutorial_gaussian_weights(
+        base["shape_exc"], base["shape_inh"], q, base["g_factor"], stream)) for name, q in nets}
+
+
+def tutorial_networks_generator(seed: int = 1234, n: int = 400, exc_fraction: float = 0.8) -> dict:
+    """The tutorial's two networks as :func:`tutorial_networks`, with weights drawn from
+    ``numpy.random.default_rng([seed, k])`` (k = 0 balanced, 1 critical): independent,
+    reproducible streams, not the notebook's numbers."""
+    base, nets = _tutorial_params(n, exc_fraction)
+    seed = V.as_count("seed", seed, lo=0)
+    return {name: dict(base, q_factor=q, weights=tutorial_gaussian_weights(
+        base["shape_exc"], base["shape_inh"], q, base["g_factor"], np.random.default_rng([seed, k])))
+        for k, (name, q) in enumerate(nets)}
 
 
 def random_topology(n: int, n_syn: int, rng, allow_autapses: bool = False, n_pre: int | None = None):

@@ -135,26 +135,33 @@ def test_unrepresentable_requests_raise_with_parameter_and_range(balanced_lif):
         le.float_to_fixed({k: v for k, v in balanced_lif.items() if k != "weights"})
 
 
-def test_critical_network_keeps_rate_and_covariance_over_realizations():
-    """The critical network is chaotic: one 1000-step run's mean rate varies by ~10% from
-    one initial condition to the next, so fidelity is measured over an ensemble of runs
-    (lava_eirate.convert.fidelity). lava_eirate's pipeline keeps rate and c(0); the
-    tutorial's own mapping, run through the same ensemble, loses >15% of the rate."""
+def test_critical_network_per_connection_quantization_keeps_its_statistics():
+    """The critical network is chaotic: one 1000-step run's mean rate varies by ~17% from
+    one initial condition to the next, so fidelity is measured over an ensemble of runs.
+    With the notebook's own weights, the one-grid mapping loses rate (-15.7% +- 1.9% at
+    R=200 in bench_fidelity); per-connection exponents with the rounding neurons (the
+    floor of Loihi's shift becomes round-to-nearest) keep it within 8% and c(0) within 10%
+    here (R=40, standard error ~3.5%); with the floor left as it is the rate drops
+    (-22% +- 1.9% at R=200; > 5% here); the tutorial's own mapping loses >20%."""
     rate = NETS["critical"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)     # theory finds no scale here (diagnostics)
         lif = le.convert_rate_to_lif_params(**rate)
-    fixed, report = le.float_to_fixed(lif)
-    ens = le.convert.ensemble_fidelity(lif, fixed, report.scale, realizations=30, seed=3)
+    net, report = le.convert.float_to_fixed_network(lif)
+    ens = le.convert.ensemble_fidelity(lif, net, report.scales, realizations=40, seed=3)
     dr, se_r = ens.rate_change
     dc, se_c = ens.c0_change
     assert ens.rate_spread > 0.05                       # single runs cannot resolve 5%
-    assert abs(dr) < 0.05 and se_r < 0.04, ens.summary()
-    assert abs(dc) < 0.10 and se_c < 0.04, ens.summary()
+    assert abs(dr) < 0.08 and se_r < 0.05, ens.summary()
+    assert abs(dc) < 0.10 and se_c < 0.05, ens.summary()
+    raw, rep_raw = le.convert.float_to_fixed_network(lif, shift_rounding="none")
+    assert not rep_raw.rounding_neurons and all(c["mean"] == 0 for c in rep_raw.compensation.values())
+    bare = le.convert.ensemble_fidelity(lif, raw, rep_raw.scales, realizations=40, seed=3)
+    assert bare.rate_change[0] < -0.05, bare.summary()
     tut_lif = le.convert_rate_to_lif_params(**rate, method="lava_compat")
     tut_fixed, tut_scale = le.convert.tutorial_float_to_fixed(tut_lif)
-    tut = le.convert.ensemble_fidelity(tut_lif, tut_fixed, tut_scale, realizations=30, seed=3)
-    assert tut.rate_change[0] < -0.15, tut.summary()
+    tut = le.convert.ensemble_fidelity(tut_lif, tut_fixed, tut_scale, realizations=40, seed=3)
+    assert tut.rate_change[0] < -0.20, tut.summary()
 
 
 def test_ensemble_realization_zero_is_the_run_from_rest(balanced_lif):

@@ -60,7 +60,7 @@ def test_tutorial_weights_follow_its_rules_and_are_reproducible():
         w, n_e = p["weights"], p["shape_exc"]
         assert (w[:, :n_e] >= 0).all() and (w[:, n_e:] <= 0).all()
         # excitatory entries are the positive half of N(0, J): mean J * sqrt(2/pi) / 2
-        J = p["q_factor"] ** 2 * 6 / 400
+        J = (2 * p["q_factor"]) ** 2 / 400      # the notebook's code (its comment says q**2 * 6 / N)
         assert w[:, :n_e].mean() == pytest.approx(J / np.sqrt(2 * np.pi), rel=0.05)
         assert w[:, n_e:].mean() == pytest.approx(-4.5 * J / np.sqrt(2 * np.pi), rel=0.05)
         assert np.array_equal(w, tutorial_networks(seed=5)[name]["weights"])

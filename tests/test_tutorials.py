@@ -78,7 +78,7 @@ def test_readme_mean_field_example_runs():
 def test_05_accelerate_a_lava_network(capsys, tmp_path):
     out = load("05_accelerate_a_lava_network").main(small=True, out_dir=str(tmp_path))
     assert out["same"] and out["inside"]
-    assert out["data"]["exc"]["s_out"].sum() > 100
+    assert out["data"]["exc"]["s_out"].sum() > 30         # the small network (80 + 20, 100 steps) spikes
     assert "bit-identical: True" in capsys.readouterr().out
     if (tmp_path / "lava_network.png").exists():
         assert (tmp_path / "lava_network.png").stat().st_size > 10_000

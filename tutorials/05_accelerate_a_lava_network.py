@@ -117,10 +117,10 @@ def main(small=False, out_dir=None):
             import matplotlib.pyplot as plt
             os.makedirs(out_dir, exist_ok=True)
             fig, (a1, a2, a3) = plt.subplots(3, 1, figsize=(8, 7), height_ratios=[3, 1.4, 1])
-            w0 = max(0, T - 200)      # the last 200 steps, 200 excitatory neurons
+            w0, shown = max(0, T - 200), min(200, n_exc)     # the last 200 steps, 200 excitatory neurons
             plot.raster(data["exc"]["s_out"].astype(bool), ax=a1, color="tab:blue", steps=(w0, T),
-                        neurons=np.arange(200), markersize=2)
-            a1.set_title(f"run_lava: excitatory spikes, the last {T - w0} steps (200 neurons)")
+                        neurons=np.arange(shown), markersize=2)
+            a1.set_title(f"run_lava: excitatory spikes, the last {T - w0} steps ({shown} neurons)")
             steps = np.arange(1, T + 1)
             a2.plot(steps, data["exc"]["s_out"].sum(1), color="tab:blue", lw=2, label="run_lava")
             a2.plot(steps, lava["exc", "s_out"].sum(1), color="tab:orange", lw=1, ls="--", label="Lava runtime")

@@ -73,30 +73,34 @@ class Fidelity:
                 f"run-to-run spread of the float rate {self.rate_spread:.1%}")
 
 
-def ensemble_fidelity(lif_params: dict, fixed_params: dict, scale: float, *, num_steps: int = 1000,
+def ensemble_fidelity(lif_params: dict, fixed_params, scale, *, num_steps: int = 1000,
                       realizations: int = 30, seed: int = 0, window: int = 25, max_lag: int = 100,
                       offset: int = 200, progress: bool | None = None) -> Fidelity:
-    """Run the float LIF network (``lif_params``) and its fixed-point version
-    (``fixed_params``, at voltage ``scale`` as returned by ``float_to_fixed``) from the
-    same ``realizations`` initial conditions -- realization 0 from rest, the others from
+    """Run the float LIF network (``lif_params``) and its fixed-point version from the same
+    ``realizations`` initial conditions -- realization 0 from rest, the others from
     membrane potentials drawn uniformly in [0, vth) by ``numpy.random.default_rng(seed)``
-    (u = 0) -- and collect rates and auto-covariances."""
+    (u = 0) -- and collect rates and auto-covariances.
+
+    The fixed-point version is either ``fixed_params`` (``float_to_fixed`` output) with
+    its voltage ``scale`` (a float), or a fixed-point :class:`~lava_eirate.Network` with
+    populations "exc" and "inh" (``float_to_fixed_network`` output) with ``scale`` the
+    report's per-population ``{"exc": S_e, "inh": S_i}``; the float network is then run as
+    the same two populations (``ei_float_network``); rounding neurons
+    (``net.rounding_neurons``) start at rest and are left out of the statistics.
+    """
     from .. import analysis as A
     from .._progress import Progress
+    from ..engine import Network
     from ..params import EILIFParams
-    from ..simulators import simulate_fixed, simulate_float
 
     R = V.as_count("realizations", realizations)
     num_steps = V.as_count("num_steps", num_steps)
-    scale = float(V.float_param("scale", scale, 0.0))
-    if scale <= 0:
-        raise ValueError(f"scale = {scale} must be positive")
-    pf = EILIFParams(**lif_params)
-    px = EILIFParams(**fixed_params)
-    if pf.n != px.n:
-        raise ValueError(f"lif_params has {pf.n} neurons, fixed_params {px.n}")
-    neurons_f, syn_f = pf.require("float")
-    neurons_x, syn_x = px.require("fixed")
+    pf = EILIFParams(**{k: v for k, v in lif_params.items() if k not in ("g_factor", "q_factor")})
+    neurons_f, _ = pf.require("float")
+    if isinstance(fixed_params, Network):
+        run_float, run_fixed = _network_runners(lif_params, fixed_params, scale, pf, num_steps)
+    else:
+        run_float, run_fixed = _population_runners(pf, fixed_params, scale, num_steps)
     vth = np.broadcast_to(np.asarray(neurons_f.vth, float), (pf.n,))
     rng = np.random.default_rng(seed)
     rate_f, rate_x, c0_f, c0_x = (np.empty(R) for _ in range(4))
@@ -105,13 +109,57 @@ def ensemble_fidelity(lif_params: dict, fixed_params: dict, scale: float, *, num
     with Progress(R, "realizations", enabled=progress) as bar:
         for r in range(R):
             v0 = np.zeros(pf.n) if r == 0 else rng.uniform(0.0, 1.0, pf.n) * vth
-            trf = simulate_float(neurons_f, syn_f, num_steps, v0=v0, record=("s",))
-            trx = simulate_fixed(neurons_x, syn_x, num_steps, v0=np.rint(v0 * scale).astype(np.int64),
-                                 record=("s",))
-            lags, cf = A.auto_covariance(A.box_rates(trf.s, window), max_lag=max_lag, offset=offset)
-            _, cx = A.auto_covariance(A.box_rates(trx.s, window), max_lag=max_lag, offset=offset)
-            rate_f[r], rate_x[r] = trf.s.mean(), trx.s.mean()
+            sf, sx = run_float(v0), run_fixed(v0)
+            lags, cf = A.auto_covariance(A.box_rates(sf, window), max_lag=max_lag, offset=offset)
+            _, cx = A.auto_covariance(A.box_rates(sx, window), max_lag=max_lag, offset=offset)
+            rate_f[r], rate_x[r] = sf.mean(), sx.mean()
             c0_f[r], c0_x[r] = cf[max_lag], cx[max_lag]
             acov_f, acov_x = acov_f + cf / R, acov_x + cx / R
             bar.update(1)
     return Fidelity(rate_f, rate_x, c0_f, c0_x, lags, acov_f, acov_x, num_steps)
+
+
+def _population_runners(pf, fixed_params, scale, num_steps):
+    """(v0 -> spikes) of the one-population float and fixed networks."""
+    from ..params import EILIFParams
+    from ..simulators import simulate_fixed, simulate_float
+    scale = float(V.float_param("scale", scale, 0.0))
+    if scale <= 0:
+        raise ValueError(f"scale = {scale} must be positive")
+    px = EILIFParams(**fixed_params)
+    if pf.n != px.n:
+        raise ValueError(f"lif_params has {pf.n} neurons, fixed_params {px.n}")
+    neurons_f, syn_f = pf.require("float")
+    neurons_x, syn_x = px.require("fixed")
+    return (lambda v0: simulate_float(neurons_f, syn_f, num_steps, v0=v0, record=("s",)).s,
+            lambda v0: simulate_fixed(neurons_x, syn_x, num_steps, v0=np.rint(v0 * scale).astype(np.int64),
+                                      record=("s",)).s)
+
+
+def _network_runners(lif_params, fixed_net, scales, pf, num_steps):
+    """(v0 -> spikes, exc then inh) of the float E/I network and a fixed-point Network."""
+    from ..engine import simulate
+    from .network_fixed import ei_float_network
+    fnet = ei_float_network(lif_params)
+    pops = list(fnet.populations)
+    extra = {p: int(p in getattr(fixed_net, "rounding_neurons", {})) for p in pops}
+    if fixed_net.family != "fixed" or list(fixed_net.populations) != pops or \
+            any(fixed_net.populations[p].n != fnet.populations[p].n + extra[p] for p in pops):
+        raise ValueError(f"the fixed network must be fixed-point with populations {pops} of the float "
+                         f"network's sizes (float_to_fixed_network output); got {fixed_net!r}")
+    if not isinstance(scales, dict) or set(scales) != set(pops):
+        raise ValueError(f"scale must be {{population: scale}} for {pops} (the report's .scales), got {scales!r}")
+    scales = {p: float(V.float_param(f"scale[{p!r}]", scales[p], 0.0)) for p in pops}
+    bounds = {"exc": (0, pf.n_e), "inh": (pf.n_e, pf.n)}
+    rec = {p: "s" for p in pops}
+
+    def run(net, v0, to_fixed):
+        if to_fixed:      # rounding neurons (last, if any) start at rest
+            init = {p: {"v": np.append(np.rint(v0[slice(*bounds[p])] * scales[p]), [0] * extra[p]).astype(np.int64)}
+                    for p in pops}
+        else:
+            init = {p: {"v": v0[slice(*bounds[p])]} for p in pops}
+        tr = simulate(net, num_steps, record=rec, init=init)
+        return np.concatenate([tr[p].s[:, :fnet.populations[p].n] for p in pops], axis=1)
+
+    return (lambda v0: run(fnet, v0, False), lambda v0: run(fixed_net, v0, True))

@@ -133,6 +133,47 @@ def _expected_ranges(p: EILIFParams, num_steps: int, seed: int):
     return float(np.max(np.abs(tr.u))), float(np.max(np.abs(tr.v)))
 
 
+def _quantize_population(lif_params: dict, pop: str, scale: float, report: "QuantizationReport",
+                         compensation=None) -> dict:
+    """du, dv, vth, bias of population ``pop`` ("exc"/"inh") at ``scale`` as Loihi
+    integers ``{du_<pop>, dv_<pop>, vth_<pop>, bias_mant_<pop>, bias_exp_<pop>}``; their
+    errors go into ``report.decays`` / ``report.params``. ``compensation``: fixed-point
+    units per step added to the bias for the rounding of the dynamics (not counted as
+    error); None: :func:`_truncation_compensation`. Raises naming what does not fit."""
+    out = {}
+    du = np.asarray(lif_params[f"du_{pop}"], float)
+    dv = np.asarray(lif_params[f"dv_{pop}"], float)
+    du_fix = np.clip(np.rint(4096 * du) - 1, *L.DU_RANGE).astype(np.int64)
+    dv_fix = np.clip(np.rint(4096 * dv), *L.DV_RANGE).astype(np.int64)
+    out[f"du_{pop}"] = du_fix if du_fix.ndim else int(du_fix)
+    out[f"dv_{pop}"] = dv_fix if dv_fix.ndim else int(dv_fix)
+    for name, req, eff in ((f"du_{pop}", du, (du_fix + 1) / 4096), (f"dv_{pop}", dv, dv_fix / 4096)):
+        report.decays[name] = dict(requested=float(np.mean(req)), effective=float(np.mean(eff)),
+                                   rel_error=float(np.max(np.abs(eff - req) / np.maximum(req, 1e-300))))
+    vth_req = np.asarray(lif_params[f"vth_{pop}"], float)
+    vth_mant = np.rint(scale * vth_req / 64.0).astype(np.int64)
+    if np.any(vth_mant < 1):
+        raise ValueError(f"vth_{pop} = {vth_req.min()} maps to a threshold mantissa below 1 at scale "
+                         f"{scale:.4g}; legal range is [0, {L.VTH_RANGE[1]}] and must stay positive")
+    out[f"vth_{pop}"] = vth_mant if vth_mant.ndim else int(vth_mant)
+    report.params[f"vth_{pop}"] = dict(requested=float(np.mean(vth_req)),
+                                       effective=float(np.mean(vth_mant * 64.0 / scale)),
+                                       rel_error=float(np.max(np.abs(vth_mant * 64.0 / scale - vth_req) / vth_req)))
+    comp = _truncation_compensation(lif_params, pop) if compensation is None else compensation
+    b = scale * np.asarray(lif_params[f"bias_mant_{pop}"], float) + comp
+    b_exp, b_mant = _bias_grid(b)
+    if np.any(np.abs(b_mant) > L.BIAS_MANT_RANGE[1]):
+        raise ValueError(f"bias_mant_{pop}: {np.max(np.abs(b)):.6g} fixed-point units per step needs a "
+                         f"mantissa beyond [-4096, 4095] even with bias_exp = 7; lower headroom or the bias")
+    out[f"bias_mant_{pop}"] = b_mant if b_mant.ndim else int(b_mant)
+    out[f"bias_exp_{pop}"] = b_exp
+    b_req = np.asarray(lif_params[f"bias_mant_{pop}"], float)
+    b_eff = (b_mant * 2.0 ** b_exp - comp) / scale
+    report.params[f"bias_{pop}"] = dict(requested=float(np.mean(b_req)), effective=float(np.mean(b_eff)),
+                                        rel_error=float(np.max(np.abs(b_eff - b_req) / np.maximum(np.abs(b_req), 1e-300))))
+    return out
+
+
 def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: int = 1000,
                    headroom: float = 0.25, num_weight_bits: int = 8, sign_mode=None, seed: int = 0):
     """Loihi integer parameters for a float E/I LIF network (EILIFNetwork kwargs).
@@ -196,36 +237,7 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
     fixed = {"shape_exc": p.n_e, "shape_inh": p.n_i}
     report = QuantizationReport(scale=scale, u_max=u_max, v_max=v_max, headroom=headroom)
     for pop in _POPS:
-        du = np.asarray(lif_params[f"du_{pop}"], float)
-        dv = np.asarray(lif_params[f"dv_{pop}"], float)
-        du_fix = np.clip(np.rint(4096 * du) - 1, *L.DU_RANGE).astype(np.int64)
-        dv_fix = np.clip(np.rint(4096 * dv), *L.DV_RANGE).astype(np.int64)
-        fixed[f"du_{pop}"] = du_fix if du_fix.ndim else int(du_fix)
-        fixed[f"dv_{pop}"] = dv_fix if dv_fix.ndim else int(dv_fix)
-        for name, req, eff in ((f"du_{pop}", du, (du_fix + 1) / 4096), (f"dv_{pop}", dv, dv_fix / 4096)):
-            report.decays[name] = dict(requested=float(np.mean(req)), effective=float(np.mean(eff)),
-                                       rel_error=float(np.max(np.abs(eff - req) / np.maximum(req, 1e-300))))
-        vth_req = np.asarray(lif_params[f"vth_{pop}"], float)
-        vth_mant = np.rint(scale * vth_req / 64.0).astype(np.int64)
-        if np.any(vth_mant < 1):
-            raise ValueError(f"vth_{pop} = {vth_req.min()} maps to a threshold mantissa below 1 at scale "
-                             f"{scale:.4g}; legal range is [0, {L.VTH_RANGE[1]}] and must stay positive")
-        fixed[f"vth_{pop}"] = vth_mant if vth_mant.ndim else int(vth_mant)
-        report.params[f"vth_{pop}"] = dict(requested=float(np.mean(vth_req)),
-                                           effective=float(np.mean(vth_mant * 64.0 / scale)),
-                                           rel_error=float(np.max(np.abs(vth_mant * 64.0 / scale - vth_req) / vth_req)))
-        comp = _truncation_compensation(lif_params, pop)
-        b = scale * np.asarray(lif_params[f"bias_mant_{pop}"], float) + comp
-        b_exp, b_mant = _bias_grid(b)
-        if np.any(np.abs(b_mant) > L.BIAS_MANT_RANGE[1]):
-            raise ValueError(f"bias_mant_{pop}: {np.max(np.abs(b)):.6g} fixed-point units per step needs a "
-                             f"mantissa beyond [-4096, 4095] even with bias_exp = 7; lower headroom or the bias")
-        fixed[f"bias_mant_{pop}"] = b_mant if b_mant.ndim else int(b_mant)
-        fixed[f"bias_exp_{pop}"] = b_exp
-        b_req = np.asarray(lif_params[f"bias_mant_{pop}"], float)
-        b_eff = (b_mant * 2.0 ** b_exp - comp) / scale
-        report.params[f"bias_{pop}"] = dict(requested=float(np.mean(b_req)), effective=float(np.mean(b_eff)),
-                                            rel_error=float(np.max(np.abs(b_eff - b_req) / np.maximum(np.abs(b_req), 1e-300))))
+        fixed.update(_quantize_population(lif_params, pop, scale, report))
 
     # weights: u increment per spike = mant << (weight_exp + 6)
     target = scale * w / 64.0
