@@ -58,7 +58,7 @@ class NetworkQuantizationReport:
     as a fraction of the population's bias: mean and worst over neurons;
     ``rounding_neurons``: population -> index of its rounding neuron (``shift_rounding=
     "offset"``); ``compensation``: per population, what was added to the bias for Loihi's rounding
-    (:func:`_rounding_compensation`; fixed-point units per step, mean and largest |.|
+    (:func:`_rounding_compensation`; fixed-point units per step, mean and largest absolute value
     over neurons, and the mean as a fraction of the bias).
     """
 
