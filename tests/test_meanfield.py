@@ -389,3 +389,59 @@ def test_taylor_method_refuses_where_it_does_not_hold_and_weights_must_be_finite
     lif["weights"][3, 5] = np.nan
     with pytest.raises(ValueError, match=r"weights\[3, 5\] = nan must be finite"):
         mf.predict_ei_rates(**lif)
+
+
+def test_mean_field_says_when_its_fixed_point_is_not_the_networks_state():
+    """Balanced tutorial network: stable fixed point, no warning. Critical network: the
+    population-level eigenvalues look stable but the neuron-level effective connectivity's
+    bulk crosses 1 -- the predicted rate is far below the simulated one and the user is
+    told so, naming the quantity."""
+    import warnings
+    import lava_eirate as le
+    from lava_eirate.network import tutorial_networks
+    nets = tutorial_networks()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        bal = le.convert_rate_to_lif_params(**nets["balanced"])
+        crit = le.convert_rate_to_lif_params(**nets["critical"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mf.MeanFieldValidityWarning)
+        nu_b = mf.predict_ei_rates(**bal)                     # no warning
+    st = mf.ei_stability(bal)
+    assert st.stable and st.spectral_abscissa < -0.5 and st.rates == nu_b
+    sim = le.simulate_float(*le.EILIFParams(**{k: v for k, v in bal.items() if k not in ("g_factor", "q_factor")}).float,
+                            1000, record=("s",)).s[200:].mean()
+    assert np.mean(nu_b) == pytest.approx(sim, rel=0.1)          # and it describes the network
+    with pytest.warns(mf.MeanFieldValidityWarning, match=r"spectral abscissa of the effective connectivity minus 1 = \+"):
+        nu_c = mf.predict_ei_rates(**crit)
+    st = mf.ei_stability(crit)
+    assert not st.stable and st.bulk_radius > 1
+    assert np.all(np.real(st.population_eigenvalues) < 1)      # the population level alone would not tell
+    sim = le.simulate_float(*le.EILIFParams(**{k: v for k, v in crit.items() if k not in ("g_factor", "q_factor")}).float,
+                            1000, record=("s",)).s[200:].mean()
+    assert sim > 5 * np.mean(nu_c)
+    with pytest.raises(RuntimeError, match="linearly unstable"):
+        mf.predict_ei_rates(**crit, on_unstable="raise")
+    with pytest.raises(ValueError, match="on_unstable='loud'"):
+        mf.predict_ei_rates(**crit, on_unstable="loud")
+    assert crit.diagnostics["stable"] is False and bal.diagnostics["stable"] is True
+
+
+def test_firing_rates_warns_on_an_unstable_population_fixed_point():
+    """A bistable excitatory population (K = 100, J = 0.5 mV, external drive 12 mV mean,
+    2 mV std): fixed points near 0, ~4.6 Hz (unstable) and ~400 Hz. The ODE from rest and
+    least squares near the upper state find stable ones silently; least squares started
+    near the middle one lands on it and is flagged."""
+    import warnings
+    kw = dict(J=0.0005, K=100, tau_m=0.02, tau_r=0.002, v_th=0.02, v_reset=0.01,
+              J_ext=0.002 ** 2 / 0.012, K_ext=100, nu_ext=18.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mf.MeanFieldValidityWarning)
+        low = mf.firing_rates(**kw)
+        high = mf.firing_rates(**kw, method="lstsq", nu0=350.0)
+    assert low[0] < 1e-3 and high[0] > 300
+    with pytest.warns(mf.MeanFieldValidityWarning, match=r"max Re eig\(dPhi/dnu - I\) = \+"):
+        mid = mf.firing_rates(**kw, method="lstsq", nu0=4.5)
+    assert 1 < mid[0] < 10
+    with pytest.raises(RuntimeError, match="linearly unstable"):
+        mf.firing_rates(**kw, method="lstsq", nu0=4.5, on_unstable="raise")

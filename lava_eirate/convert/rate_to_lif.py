@@ -227,4 +227,14 @@ def _theory(n_e, n_i, w, dr_e, dr_i, b_e, b_i, g):
                 rates_per_step=nu.tolist(), mu=mu.tolist(), sigma=sigma.tolist(),
                 alpha=np.asarray(alpha).tolist(), beta=np.asarray(beta).tolist(),
                 working_point_residual=float(res))
+    # is the working point the network's state? (linear stability of the fixed point)
+    st = mf.ei_stability(out, nu)
+    diag.update(spectral_abscissa=st.spectral_abscissa, bulk_radius=st.bulk_radius, stable=st.stable)
+    if not st.stable:
+        warnings.warn(f"convert_rate_to_lif_params(method='theory'): the working point nu = ({nu[0]:.4g}, "
+                      f"{nu[1]:.4g}) spikes/step is linearly unstable (spectral abscissa of the effective "
+                      f"connectivity minus 1 = {st.spectral_abscissa:+.3f} >= 0, bulk radius "
+                      f"{st.bulk_radius:.3f}): the LIF network is not in the asynchronous state the mapping "
+                      f"assumes, so the mapping's rates and correlations do not apply (see .diagnostics)",
+                      mf.MeanFieldValidityWarning, stacklevel=3)
     return out, diag

@@ -7,16 +7,16 @@ mapping from a Lava LIF (du, dv, vth, bias, weights) onto the theory.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from dataclasses import dataclass
+
+import numpy as np
 
 from .. import _validate as V
 from . import _siegert as S
 from . import _transfer as T
 from ._siegert import ALPHA_FB
 
-__all__ = ["siegert_rate", "mean_input", "std_input", "firing_rates",
+__all__ = ["MeanFieldValidityWarning", "Stability", "ei_stability", "siegert_rate", "mean_input", "std_input", "firing_rates",
            "rate_response_coefficients", "transfer_function", "fit_transfer_function",
            "LowPassFit", "simulate_diffusion_lif", "cv_isi", "lava_lif_theory", "predict_ei_rates", "ALPHA_FB"]
 
@@ -143,7 +143,7 @@ def std_input(nu, *, J, K, tau_m, J_ext=0, K_ext=0, nu_ext=0):
 
 def firing_rates(*, J, K, tau_m, tau_r, v_th, v_reset, J_ext=0, K_ext=0, nu_ext=0, tau_s=0.0,
                  method="ode", nu0=None, synapse_method="shift", tol=1e-10, max_iter=200,
-                 t_span=20.0):
+                 t_span=20.0, on_unstable="warn"):
     """Self-consistent stationary rates ``nu = Phi(mu(nu), sigma(nu))`` per population.
 
     ``J`` (P, P) synaptic weights (V, or any voltage unit), ``K`` (P, P) in-degrees,
@@ -155,6 +155,12 @@ def firing_rates(*, J, K, tau_m, tau_r, v_th, v_reset, J_ext=0, K_ext=0, nu_ext=
     falls), stopping at ``max |Phi(nu) - nu| <= tol max|nu|``. ``method="lstsq"``: bounded least squares
     on ``Phi(nu) - nu`` (``nu >= 0``), which also finds unstable fixed points given a
     good ``nu0``. Raises RuntimeError naming the method and the residual on failure.
+
+    The result's linear stability is checked on the population level: where ``max Re
+    eig(dPhi/dnu - I) >= 0`` the fixed point is not a state the network stays in, and
+    ``on_unstable`` decides: "warn" (default, :class:`MeanFieldValidityWarning`), "raise"
+    (RuntimeError) or "ignore". (Random connectivity can destabilise a population-stable
+    fixed point; :func:`ei_stability` checks the neuron-level spectrum of E/I networks.)
     """
     import scipy.optimize as sopt
 
@@ -176,20 +182,32 @@ def firing_rates(*, J, K, tau_m, tau_r, v_th, v_reset, J_ext=0, K_ext=0, nu_ext=
     def residual(nu):
         return phi(nu) - nu
 
+    if on_unstable not in ("warn", "raise", "ignore"):
+        raise ValueError(f"on_unstable={on_unstable!r}; legal values: 'warn', 'raise', 'ignore'")
     if method == "ode":
         nu, res = _relax(phi, nu0, tol, max_iter, t_span)
         if res > max(1e-8, 1e3 * tol * max(1.0, np.max(np.abs(nu)))):
             raise RuntimeError(f"firing_rates(method='ode') did not converge: "
                                f"max |Phi(nu) - nu| = {res:.3e} at nu = {nu}")
-        return nu
-    if method == "lstsq":
+    elif method == "lstsq":
         sol = sopt.least_squares(residual, nu0, bounds=(0, np.inf), xtol=1e-15, ftol=1e-15, gtol=1e-15)
-        res = np.max(np.abs(residual(sol.x)))
-        if res > max(1e-7, 1e-9 * np.max(np.abs(sol.x))):
+        nu = sol.x
+        res = np.max(np.abs(residual(nu)))
+        if res > max(1e-7, 1e-9 * np.max(np.abs(nu))):
             raise RuntimeError(f"firing_rates(method='lstsq') ended in a local minimum: "
-                               f"max |Phi(nu) - nu| = {res:.3e} at nu = {sol.x}")
-        return sol.x
-    raise ValueError(f"method={method!r}; legal values: 'ode', 'lstsq'")
+                               f"max |Phi(nu) - nu| = {res:.3e} at nu = {nu}")
+    else:
+        raise ValueError(f"method={method!r}; legal values: 'ode', 'lstsq'")
+    if on_unstable != "ignore":
+        eps = 1e-7 * np.maximum(np.abs(nu), 1e-3)
+        jac = (phi(nu + np.diag(eps)) - phi(nu)).T / eps          # jac[:, k] = dPhi / dnu_k
+        if np.all(np.isfinite(jac)):
+            abscissa = float(np.max(np.linalg.eigvals(jac - np.eye(P)).real))
+            if abscissa >= 0:
+                _on_unstable(on_unstable, f"firing_rates: the fixed point nu = {nu} is linearly unstable: "
+                                          f"max Re eig(dPhi/dnu - I) = {abscissa:+.3g} >= 0; it is not a state "
+                                          f"the network stays in")
+    return nu
 
 
 def _relax(phi, nu0, tol, max_iter, t_span):
@@ -420,21 +438,29 @@ def ei_couplings(weights, n_exc: int, n_inh: int):
     return K, J, J2
 
 
-def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, bias_mant_exc,
-                     du_inh, dv_inh, vth_inh, bias_mant_inh, nu0=None, **unused):
-    """Mean-field rates (spikes per step) of a float E/I LIF network given as
-    EILIFNetwork / converter parameters: ``(nu_exc, nu_inh)``.
+class MeanFieldValidityWarning(RuntimeWarning):
+    """The mean-field fixed point returned is not a state the network stays in."""
 
-    In-degrees K and weights are taken per population pair from ``weights`` (J = mean
-    nonzero weight / du of the target; sigma uses the mean squared weight), the biases
-    enter the mean input as an external drive of ``tau_m * bias``.
-    """
-    w = _arr("weights", weights.toarray() if hasattr(weights, "toarray") else weights)
-    n_e, n_i = int(shape_exc), int(shape_inh)
-    du = np.array([np.mean(du_exc), np.mean(du_inh)], float)
-    dv = np.array([np.mean(dv_exc), np.mean(dv_inh)], float)
-    vth = np.array([np.mean(vth_exc), np.mean(vth_inh)], float)
-    bias = np.array([np.mean(bias_mant_exc), np.mean(bias_mant_inh)], float)
+
+def _on_unstable(what: str, message: str):
+    import warnings
+    if what == "raise":
+        raise RuntimeError(message)
+    if what == "warn":
+        warnings.warn(message, MeanFieldValidityWarning, stacklevel=3)
+    elif what != "ignore":
+        raise ValueError(f"on_unstable={what!r}; legal values: 'warn', 'raise', 'ignore'")
+
+
+def _ei_theory(p):
+    """The mean-field pieces of a float E/I LIF network given as converter parameters:
+    (phi, inputs, theory, K, J, J2, weights, n_e, n_i, vth) in step units."""
+    w = _arr("weights", p["weights"].toarray() if hasattr(p["weights"], "toarray") else p["weights"])
+    n_e, n_i = int(p["shape_exc"]), int(p["shape_inh"])
+    du = np.array([np.mean(p["du_exc"]), np.mean(p["du_inh"])], float)
+    dv = np.array([np.mean(p["dv_exc"]), np.mean(p["dv_inh"])], float)
+    vth = np.array([np.mean(p["vth_exc"]), np.mean(p["vth_inh"])], float)
+    bias = np.array([np.mean(p["bias_mant_exc"]), np.mean(p["bias_mant_inh"])], float)
     K, Jm, J2 = ei_couplings(w, n_e, n_i)
     theory = lava_lif_theory(du=du, dv=dv, vth=vth)
     tau_m, gain = theory["tau_m"], theory["drive_gain"]
@@ -445,7 +471,95 @@ def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, 
     def phi(nu):
         return S._firing_rates(*inputs(nu), tau_m, 0.0, vth, 0.0, theory["tau_s"], "shift")
 
+    return phi, inputs, theory, K, J, J2, w, n_e, n_i, vth, du
+
+
+@dataclass
+class Stability:
+    """Linear stability of a mean-field fixed point of an E/I LIF network.
+
+    ``rates`` (nu_exc, nu_inh) spikes per step; ``alpha``, ``beta`` per population (the
+    rate response, :func:`rate_response_coefficients`); ``population_eigenvalues``: of the
+    population-averaged effective connectivity ``K (alpha J + beta J**2)``;
+    ``eigenvalues``: of the neuron-level effective connectivity ``W_ij = alpha J_ij +
+    beta J_ij**2`` (the linearised rate dynamics ``dr = -r + W r``, Grytskyy et al. 2013);
+    ``spectral_abscissa``: ``max Re eig(W - I)``: the fixed point is linearly stable
+    where it is < 0; at >= 0 the asynchronous state the theory describes does not exist
+    (the network fluctuates away from it: oscillations, or chaos where the random bulk
+    of radius ``bulk_radius`` crosses 1).
+    """
+
+    rates: tuple
+    alpha: np.ndarray
+    beta: np.ndarray
+    population_eigenvalues: np.ndarray
+    eigenvalues: np.ndarray
+    spectral_abscissa: float
+    bulk_radius: float
+
+    @property
+    def stable(self) -> bool:
+        return self.spectral_abscissa < 0
+
+    def __str__(self):
+        return (f"mean-field rates {self.rates[0]:.4g}, {self.rates[1]:.4g} spikes/step; spectral abscissa of the "
+                f"effective connectivity minus 1: {self.spectral_abscissa:+.3f} ({'stable' if self.stable else 'UNSTABLE'}); "
+                f"bulk radius {self.bulk_radius:.3f}; population eigenvalues "
+                + ", ".join(f"{z:.3f}" for z in self.population_eigenvalues))
+
+
+def ei_stability(lif_params: dict, rates=None) -> Stability:
+    """Linear stability (:class:`Stability`) of the mean-field fixed point ``rates``
+    (default: :func:`predict_ei_rates`) of the float E/I LIF network ``lif_params``.
+    The neuron-level spectrum is computed in full (an N x N eigenvalue problem: ~0.1 s at
+    N = 400, seconds at N = 2000)."""
+    phi, inputs, theory, K, J, J2, w, n_e, n_i, vth, du = _ei_theory(lif_params)
+    if rates is None:
+        rates = predict_ei_rates(**lif_params, on_unstable="ignore")
+    nu = _arr("rates", rates, 0.0)
+    if nu.shape != (2,):
+        raise ValueError(f"rates must be (nu_exc, nu_inh), got shape {nu.shape}")
+    mu, sigma = inputs(nu)
+    alpha, beta = S._rate_response_coefficients(mu, sigma, theory["tau_m"], theory["tau_s"], 0.0, vth, 0.0)
+    pop = np.r_[np.zeros(n_e, int), np.ones(n_i, int)]
+    Jij = theory["drive_gain"][pop][:, None] * w / du[pop][:, None]
+    W = alpha[pop][:, None] * Jij + beta[pop][:, None] * Jij ** 2
+    ev = np.linalg.eigvals(W)
+    pop_ev = np.linalg.eigvals(K * (alpha[:, None] * J + beta[:, None] * J2))
+    return Stability((float(nu[0]), float(nu[1])), alpha, beta, pop_ev, ev, float(ev.real.max() - 1.0),
+                     float(np.abs(ev).max()))
+
+
+def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, bias_mant_exc,
+                     du_inh, dv_inh, vth_inh, bias_mant_inh, nu0=None, on_unstable="warn", **unused):
+    """Mean-field rates (spikes per step) of a float E/I LIF network given as
+    EILIFNetwork / converter parameters: ``(nu_exc, nu_inh)``.
+
+    In-degrees K and weights are taken per population pair from ``weights`` (J = mean
+    nonzero weight / du of the target; sigma uses the mean squared weight), the biases
+    enter the mean input as an external drive of ``tau_m * bias``.
+
+    The fixed point's linear stability is checked (:func:`ei_stability`): where the
+    spectral abscissa of the effective connectivity minus 1 is >= 0 the rates are not
+    the network's state, and ``on_unstable`` decides: "warn" (default,
+    :class:`MeanFieldValidityWarning` naming the quantity), "raise" (RuntimeError) or
+    "ignore".
+    """
+    params = dict(shape_exc=shape_exc, shape_inh=shape_inh, weights=weights, du_exc=du_exc, dv_exc=dv_exc,
+                  vth_exc=vth_exc, bias_mant_exc=bias_mant_exc, du_inh=du_inh, dv_inh=dv_inh, vth_inh=vth_inh,
+                  bias_mant_inh=bias_mant_inh)
+    if on_unstable not in ("warn", "raise", "ignore"):
+        raise ValueError(f"on_unstable={on_unstable!r}; legal values: 'warn', 'raise', 'ignore'")
+    phi = _ei_theory(params)[0]
     nu, res = _relax(phi, np.zeros(2) if nu0 is None else np.asarray(nu0, float), 1e-10, 1, 200.0)
     if not res <= 1e-6:
         raise RuntimeError(f"predict_ei_rates: no self-consistent rates, max |Phi(nu) - nu| = {res:.2e}")
+    if on_unstable != "ignore":
+        st = ei_stability(params, nu)
+        if not st.stable:
+            _on_unstable(on_unstable, f"predict_ei_rates: the fixed point nu = ({nu[0]:.4g}, {nu[1]:.4g}) spikes/step "
+                                      f"is linearly unstable: spectral abscissa of the effective connectivity "
+                                      f"minus 1 = {st.spectral_abscissa:+.3f} >= 0 (bulk radius "
+                                      f"{st.bulk_radius:.3f}); the network is not in the asynchronous state the "
+                                      f"theory describes, and these are not its rates")
     return float(nu[0]), float(nu[1])
