@@ -16,7 +16,7 @@ from . import _siegert as S
 from . import _transfer as T
 from ._siegert import ALPHA_FB
 
-__all__ = ["MeanFieldValidityWarning", "Stability", "ei_stability", "siegert_rate", "mean_input", "std_input", "firing_rates",
+__all__ = ["MeanFieldValidityWarning", "Stability", "ei_stability", "auto_covariance_prediction", "siegert_rate", "mean_input", "std_input", "firing_rates",
            "rate_response_coefficients", "transfer_function", "fit_transfer_function",
            "LowPassFit", "simulate_diffusion_lif", "cv_isi", "lava_lif_theory", "predict_ei_rates", "ALPHA_FB"]
 
@@ -563,3 +563,68 @@ def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, 
                                       f"{st.bulk_radius:.3f}); the network is not in the asynchronous state the "
                                       f"theory describes, and these are not its rates")
     return float(nu[0]), float(nu[1])
+
+
+def auto_covariance_prediction(lif_params: dict, max_lag: int, *, window: int = 25, rates=None,
+                               num_freq: int = 4096, on_unstable: str = "raise"):
+    """The normalised population auto-covariance of an E/I LIF network that linear-response
+    theory predicts: ``(lags, c)`` for lags ``-max_lag..max_lag`` with ``c(0) = 1``, in the
+    Lava tutorial's definition (``lava_eirate.analysis.auto_covariance`` of
+    ``box_rates(spikes, window)``, divided by its value at lag 0).
+
+    How (Grytskyy et al. 2013; steps as the unit of time):
+
+    * working point: the mean-field rates (:func:`predict_ei_rates`, or ``rates``), the
+      input mean and std of each population, and its rate response ``alpha``, ``beta``;
+    * effective connectivity ``W_ij = alpha J_ij + beta J_ij**2`` of the neurons
+      (``J = drive_gain w / du``, :func:`lava_lif_theory`);
+    * rate response in time: a first-order low-pass fitted to the LIF transfer function
+      at the working point (:func:`transfer_function`, :func:`fit_transfer_function`),
+      the population mean of its time constant, times the one-step synaptic delay;
+    * noise: each neuron's spike train as a renewal process on integer steps with gamma
+      inter-spike intervals of the mean-field rate and the CV of :func:`cv_isi` (a
+      Poisson noise would miss the regular, mean-driven firing of the balanced network);
+    * the cross-spectrum ``(I - H W)^-1 D (I - H W)^-H``, box-filtered, reduced to the
+      tutorial's population measure and transformed back (``num_freq``-point grid).
+
+    It holds where the fixed point is stable; where :func:`ei_stability` finds it unstable
+    (the critical network), ``on_unstable`` decides: "raise" (default, RuntimeError),
+    "warn" (:class:`MeanFieldValidityWarning`, and the formula's value) or "ignore".
+    """
+    from . import _covariance as C
+    max_lag = V.as_count("max_lag", max_lag, lo=0)
+    window = V.as_count("window", window)
+    num_freq = V.as_count("num_freq", num_freq, lo=8)
+    if num_freq < 2 * max_lag + 2 * window:
+        raise ValueError(f"num_freq = {num_freq} is out of range: must be >= 2 (max_lag + window) = "
+                         f"{2 * (max_lag + window)} (the grid is circular)")
+    if on_unstable not in ("warn", "raise", "ignore"):
+        raise ValueError(f"on_unstable={on_unstable!r}; legal values: 'warn', 'raise', 'ignore'")
+    phi, inputs, theory, K, J, J2, w, n_e, n_i, vth, du = _ei_theory(lif_params)
+    st = ei_stability(lif_params, rates)
+    if not st.stable:
+        _on_unstable(on_unstable, f"auto_covariance_prediction: the working point is linearly unstable "
+                                  f"(spectral abscissa of the effective connectivity minus 1 = "
+                                  f"{st.spectral_abscissa:+.3f} >= 0): linear-response theory does not "
+                                  f"describe this network's correlations")
+    nu = np.array(st.rates)
+    if np.any(nu <= 0):
+        raise ValueError(f"the working point's rates {nu} are not positive: a silent population has no "
+                         f"spike-train covariance to predict")
+    mu, sigma = inputs(nu)
+    omega = np.geomspace(1e-3, np.pi, 60)
+    Hlif = transfer_function(mu, sigma, omega, tau_m=theory["tau_m"], tau_s=theory["tau_s"], tau_r=0.0, v_th=vth,
+                             v_reset=0.0)
+    tau_rate = float(np.mean(fit_transfer_function(Hlif, omega).tau_rate))
+    a = np.exp(-1.0 / tau_rate)
+    z = np.exp(-1j * 2 * np.pi * np.arange(num_freq // 2 + 1) / num_freq)
+    H = (1.0 - a) / (1.0 - a * z) * z                 # discrete low-pass, unit gain, one-step delay
+    cv = np.asarray(S._cv_isi(mu, sigma, theory["tau_m"], 0.0, vth, 0.0), float)
+    D = np.stack([C.discrete_gamma_spectrum(float(nu[k]), float(cv[k]), num_freq) for k in range(2)], axis=1)
+    pop = np.r_[np.zeros(n_e, int), np.ones(n_i, int)]
+    Jij = theory["drive_gain"][pop][:, None] * w / du[pop][:, None]
+    W = st.alpha[pop][:, None] * Jij + st.beta[pop][:, None] * Jij ** 2
+    c = C.population_auto_covariance(W, pop, H, D, window, num_freq)
+    lags = np.arange(-max_lag, max_lag + 1)
+    out = c[lags % num_freq]
+    return lags, out / out[max_lag]

@@ -181,9 +181,11 @@ def _cv_isi(mu, sigma, tau_m, tau_r, v_th, v_reset):
 
     evaluated by nested Gauss-Legendre quadrature on scaled integrands.
     """
-    mu, sigma = np.broadcast_arrays(np.asarray(mu, float), np.asarray(sigma, float))
+    mu, sigma, tau_m = np.broadcast_arrays(np.asarray(mu, float), np.asarray(sigma, float),
+                                           np.asarray(tau_m, float))
     y_th, y_r = _bounds(mu, sigma, v_th, v_reset)
     nu = _siegert_from_bounds(y_th, y_r, tau_m, tau_r)
+    y_th, y_r, nu, tau_m = np.broadcast_arrays(y_th, y_r, nu, tau_m)
     # inner(x) = Integral_{-inf}^{x} erfcx(-y)^2 exp(-y^2) dy; outer integrand exp(x^2) inner(x)
     out = np.empty(np.shape(y_th))
     for idx in np.ndindex(np.shape(y_th)):
@@ -192,7 +194,7 @@ def _cv_isi(mu, sigma, tau_m, tau_r, v_th, v_reset):
         log_inner = np.array([_log_inner_cv(x) for x in xs])
         # exp(x^2) inner(x) (tau_m nu)^2, in logs against overflow
         with np.errstate(divide="ignore"):
-            log_terms = xs ** 2 + log_inner + 2 * np.log(tau_m * nu[idx])
+            log_terms = xs ** 2 + log_inner + 2 * np.log(tau_m[idx] * nu[idx])
         out[idx] = 2 * np.pi * 0.5 * (b - a) * np.sum(_WEIGHTS * np.exp(log_terms))
     return np.sqrt(out)
 
