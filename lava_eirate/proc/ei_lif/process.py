@@ -12,6 +12,7 @@ from lava_eirate import _validate as V
 from lava_eirate.loihi import limits as L
 from lava_eirate.params import INFO_KEYS, EILIFParams
 from lava_eirate.proc._recording import SharedRecording
+from lava_eirate.proc._selection import ChecksSelectedModel
 
 #: True while EILIFNetwork.create_runtime lets Lava fork its workers.
 _FORKING_WORKERS = False
@@ -34,7 +35,7 @@ def _die_with_parent() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_die_with_parent)
 
-class EILIFNetwork(AbstractProcess):
+class EILIFNetwork(ChecksSelectedModel, AbstractProcess):
     """E/I LIF population with recurrent weights ``W[post, pre]`` (neurons
     ``0..shape_exc-1`` excitatory), taking converter output as ``**kwargs``.
 
@@ -63,17 +64,8 @@ class EILIFNetwork(AbstractProcess):
     _runtime = None
     _recording = None
 
-    @property
-    def _model_class(self):
-        return self.__dict__.get("_selected_model_class")
-
-    @_model_class.setter
-    def _model_class(self, cls):
-        # Lava's compiler assigns the selected ProcessModel here, in the calling process.
-        kind = getattr(cls, "number_kind", None)
-        if kind is not None:
-            self.params.require(kind)
-        self.__dict__["_selected_model_class"] = cls
+    def _check_model_kind(self, kind):
+        self.params.require(kind)
 
     def __init__(self, *, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, bias_mant_exc,
                  du_inh, dv_inh, vth_inh, bias_mant_inh, bias_exp_exc=0, bias_exp_inh=0,

@@ -7,6 +7,7 @@ from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
 
 from lava_eirate.engine import Network, _initial_state
+from lava_eirate.proc._selection import ChecksSelectedModel
 
 
 def port_names(name: str) -> dict:
@@ -14,7 +15,7 @@ def port_names(name: str) -> dict:
     return {"a_in": f"a_in_{name}", "s_out": f"s_out_{name}", "u": f"u_{name}", "v": f"v_{name}"}
 
 
-class NetworkProcess(AbstractProcess):
+class NetworkProcess(ChecksSelectedModel, AbstractProcess):
     """A :class:`~lava_eirate.Network` (any populations and connections of the engine) as
     one Lava Process, so that it can sit inside a larger Lava graph.
 
@@ -41,20 +42,11 @@ class NetworkProcess(AbstractProcess):
     #: Let Lava's ``__del__`` (which calls ``stop``) run on an instance whose constructor raised.
     _runtime = None
 
-    @property
-    def _model_class(self):
-        return self.__dict__.get("_selected_model_class")
-
-    @_model_class.setter
-    def _model_class(self, cls):
-        # Lava's compiler assigns the selected ProcessModel here, in the calling process:
-        # refuse a model of the other family before Lava's runtime starts.
-        kind = getattr(cls, "number_kind", None)
-        if kind is not None and kind != self._model_kind:
+    def _check_model_kind(self, kind):
+        if kind != self._model_kind:
             tag = "fixed_pt" if self._model_kind == "fixed" else "floating_pt"
             raise ValueError(f"NetworkProcess {self.name!r} holds a {self._model_kind}-point network; "
                              f"run it with Loihi2SimCfg(select_tag={tag!r})")
-        self.__dict__["_selected_model_class"] = cls
 
     def __init__(self, net: Network, *, init=None, name=None, log_config=None):
         if not isinstance(net, Network):
