@@ -47,16 +47,21 @@ def drawn_network(n, g, q_of_critical, seed):
 
 
 def quantizers(lif, method, T):
-    """(name, fixed, scale) of every float -> fixed mapping for one float network."""
+    """(name, make) of every float -> fixed mapping for one float network; ``make()``
+    returns (fixed, scale) or raises ValueError where the mapping refuses the network."""
     if method == "lava_compat":
-        fixed, scale = tutorial_float_to_fixed(lif, num_steps=T)
-        yield "tutorial", fixed, scale
-    fixed, report = float_to_fixed(lif)
-    yield "single-grid", fixed, report.scale
+        yield "tutorial", lambda: tutorial_float_to_fixed(lif, num_steps=T)
+
+    def single():
+        fixed, report = float_to_fixed(lif)
+        return fixed, report.scale
+    yield "single-grid", single
     for rounding, shift in (("diffusion", "offset"), ("nearest", "offset"), ("stochastic", "offset"),
                             ("diffusion", "bias"), ("diffusion", "none")):
-        net, rep = float_to_fixed_network(lif, rounding=rounding, shift_rounding=shift)
-        yield f"per-conn/{rounding}/{shift}", net, rep.scales
+        def per_conn(rounding=rounding, shift=shift):
+            net, rep = float_to_fixed_network(lif, rounding=rounding, shift_rounding=shift)
+            return net, rep.scales
+        yield f"per-conn/{rounding}/{shift}", per_conn
 
 
 def main(argv=None):
@@ -83,7 +88,13 @@ def main(argv=None):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 lif = convert_rate_to_lif_params(**rate, method=method)
-            for qname, fixed, scale in quantizers(lif, method, T):
+            for qname, make in quantizers(lif, method, T):
+                try:
+                    fixed, scale = make()
+                except ValueError as err:      # the mapping refuses: say so, go on
+                    rows.append(dict(network=name, method=method, quantizer=qname, refused=str(err)))
+                    print(f"{name:<26} {method:<11} {qname:<27} refused: {err}", flush=True)
+                    continue
                 t0 = time.perf_counter()
                 ens = ensemble_fidelity(lif, fixed, scale, num_steps=T, realizations=R, seed=1, progress=False)
                 (dr, se_r), (dc, se_c) = ens.rate_change, ens.c0_change
