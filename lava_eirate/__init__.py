@@ -17,8 +17,9 @@ __version__ = "0.1.0"
 # Loaded on first use, so that ``import lava_eirate`` costs only numpy + numba: Lava takes
 # seconds to import, and meanfield/convert bring in scipy.special and scipy.optimize.
 _LAZY = {"EIRateNetwork": "proc", "EILIFNetwork": "proc", "from_lava": "lava_import", "run_lava": "lava_import",
-         "convert_rate_to_lif_params": "convert", "float_to_fixed": "convert", "fixed_to_float": "convert"}
-_SUBMODULES = ("golden", "meanfield", "network", "analysis", "convert", "proc", "ratemodels", "plot")
+         "convert_rate_to_lif_params": "convert", "float_to_fixed": "convert", "fixed_to_float": "convert",
+         "sweep": "parallel"}
+_SUBMODULES = ("golden", "meanfield", "network", "analysis", "convert", "proc", "ratemodels", "plot", "parallel")
 
 
 def __getattr__(name):
@@ -39,4 +40,4 @@ __all__ = ["SignMode", "EILIFParams", "FixedLIF", "FixedLIFReset", "FixedTernary
            "FloatSynapses", "Network", "NetworkState", "NetworkTrace", "SpikeSource", "simulate", "Trace",
            "simulate_fixed", "simulate_float", "simulate_rate", "EIRateNetwork", "EILIFNetwork",
            "convert_rate_to_lif_params", "float_to_fixed", "fixed_to_float", "from_lava", "run_lava",
-           "__version__"]
+           "sweep", "__version__"]

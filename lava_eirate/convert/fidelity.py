@@ -13,6 +13,7 @@ standard errors next to that run-to-run spread.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -75,7 +76,8 @@ class Fidelity:
 
 def ensemble_fidelity(lif_params: dict, fixed_params, scale, *, num_steps: int = 1000,
                       realizations: int = 30, seed: int = 0, window: int = 25, max_lag: int = 100,
-                      offset: int = 200, progress: bool | None = None) -> Fidelity:
+                      offset: int = 200, progress: bool | None = None, processes: int = 1,
+                      client=None) -> Fidelity:
     """Run the float LIF network (``lif_params``) and its fixed-point version from the same
     ``realizations`` initial conditions -- realization 0 from rest, the others from
     membrane potentials drawn uniformly in [0, vth) by ``numpy.random.default_rng(seed)``
@@ -87,36 +89,68 @@ def ensemble_fidelity(lif_params: dict, fixed_params, scale, *, num_steps: int =
     report's per-population ``{"exc": S_e, "inh": S_i}``; the float network is then run as
     the same two populations (``ei_float_network``); rounding neurons
     (``net.rounding_neurons``) start at rest and are left out of the statistics.
+
+    ``processes`` > 1 or a ``dask.distributed.Client`` (``client``) run the realizations
+    in parallel through :func:`lava_eirate.sweep` (in chunks); every initial condition is
+    drawn here first, so the result is identical to the sequential one.
     """
-    from .. import analysis as A
-    from .._progress import Progress
-    from ..engine import Network
     from ..params import EILIFParams
+    from ..parallel import sweep
 
     R = V.as_count("realizations", realizations)
     num_steps = V.as_count("num_steps", num_steps)
+    processes = V.as_count("processes", processes)
+    offset, max_lag = V.as_count("offset", offset, lo=0), V.as_count("max_lag", max_lag, lo=0)
+    if num_steps - 2 * offset <= max_lag:
+        raise ValueError(f"num_steps = {num_steps} leaves {num_steps - 2 * offset} steps after dropping offset = "
+                         f"{offset} at both ends; the auto-covariance up to max_lag = {max_lag} needs more "
+                         f"(num_steps > 2 offset + max_lag)")
     pf = EILIFParams(**{k: v for k, v in lif_params.items() if k not in ("g_factor", "q_factor")})
     neurons_f, _ = pf.require("float")
-    if isinstance(fixed_params, Network):
-        run_float, run_fixed = _network_runners(lif_params, fixed_params, scale, pf, num_steps)
-    else:
-        run_float, run_fixed = _population_runners(pf, fixed_params, scale, num_steps)
+    spec = (lif_params, fixed_params, scale, num_steps, window, max_lag, offset)
+    _runners(spec)       # validates here, before any worker starts
     vth = np.broadcast_to(np.asarray(neurons_f.vth, float), (pf.n,))
     rng = np.random.default_rng(seed)
-    rate_f, rate_x, c0_f, c0_x = (np.empty(R) for _ in range(4))
-    acov_f = acov_x = 0.0
-    lags = None
-    with Progress(R, "realizations", enabled=progress) as bar:
-        for r in range(R):
-            v0 = np.zeros(pf.n) if r == 0 else rng.uniform(0.0, 1.0, pf.n) * vth
-            sf, sx = run_float(v0), run_fixed(v0)
-            lags, cf = A.auto_covariance(A.box_rates(sf, window), max_lag=max_lag, offset=offset)
-            _, cx = A.auto_covariance(A.box_rates(sx, window), max_lag=max_lag, offset=offset)
-            rate_f[r], rate_x[r] = sf.mean(), sx.mean()
-            c0_f[r], c0_x[r] = cf[max_lag], cx[max_lag]
-            acov_f, acov_x = acov_f + cf / R, acov_x + cx / R
-            bar.update(1)
+    v0s = [np.zeros(pf.n) if r == 0 else rng.uniform(0.0, 1.0, pf.n) * vth for r in range(R)]
+    parallel = client is not None or processes > 1
+    # chunks: two per worker (each ships the networks once and builds its runners once);
+    # sequentially ~10 realizations each, so that the progress bar moves
+    workers = processes if client is None else max(sum(client.nthreads().values()), 1)
+    parts = np.array_split(np.arange(R), min(R, 2 * workers) if parallel else -(-R // 10))
+    chunks = [[v0s[r] for r in part] for part in parts if part.size]
+    results = sweep(partial(_realizations, spec), chunks, client, processes=processes if parallel else 1,
+                    progress=progress)
+    stats = [row for chunk in results for row in chunk]
+    rate_f, rate_x, c0_f, c0_x = (np.array([row[k] for row in stats]) for k in range(4))
+    lags = stats[0][4]
+    acov_f = sum(row[5] for row in stats) / R
+    acov_x = sum(row[6] for row in stats) / R
     return Fidelity(rate_f, rate_x, c0_f, c0_x, lags, acov_f, acov_x, num_steps)
+
+
+def _runners(spec):
+    from ..engine import Network
+    from ..params import EILIFParams
+    lif_params, fixed, scale, num_steps = spec[:4]
+    pf = EILIFParams(**{k: v for k, v in lif_params.items() if k not in ("g_factor", "q_factor")})
+    if isinstance(fixed, Network):
+        return _network_runners(lif_params, fixed, scale, pf, num_steps)
+    return _population_runners(pf, fixed, scale, num_steps)
+
+
+def _realizations(spec, v0s):
+    """(rate_float, rate_fixed, c0_float, c0_fixed, lags, acov_float, acov_fixed) of each
+    initial condition in ``v0s`` (a picklable unit of work for :func:`sweep`)."""
+    from .. import analysis as A
+    window, max_lag, offset = spec[4:]
+    run_float, run_fixed = _runners(spec)
+    out = []
+    for v0 in v0s:
+        sf, sx = run_float(v0), run_fixed(v0)
+        lags, cf = A.auto_covariance(A.box_rates(sf, window), max_lag=max_lag, offset=offset)
+        _, cx = A.auto_covariance(A.box_rates(sx, window), max_lag=max_lag, offset=offset)
+        out.append((float(sf.mean()), float(sx.mean()), float(cf[max_lag]), float(cx[max_lag]), lags, cf, cx))
+    return out
 
 
 def _population_runners(pf, fixed_params, scale, num_steps):

@@ -1,0 +1,110 @@
+"""Independent runs (realizations, parameter grids) over local processes or a Dask cluster.
+
+``sweep(fn, params)`` calls ``fn`` once per item of ``params`` and returns the results in
+the order of ``params``, whether they ran here one by one, in local worker processes, or
+on a ``dask.distributed.Client``'s cluster. Each run must be independent and take its
+randomness from its own parameters (e.g. a seed), so the results do not depend on where
+or in which order the runs happen.
+"""
+from __future__ import annotations
+
+import os
+
+from . import _validate as V
+from ._progress import Progress
+
+
+class SweepError(RuntimeError):
+    """A run of :func:`sweep` failed; ``index`` and ``params`` say which."""
+
+    def __init__(self, index, params, error):
+        import reprlib
+        short = reprlib.Repr()
+        short.maxstring, short.maxother, short.maxlist, short.maxdict = 80, 80, 6, 8
+        super().__init__(f"sweep: run {index} with parameters {short.repr(params)} failed: "
+                         f"{type(error).__name__}: {error}")
+        self.index, self.params = index, params
+
+
+def _call(fn, p):
+    return fn(**p) if isinstance(p, dict) else fn(p)
+
+
+def sweep(fn, params, client=None, *, processes: int | None = None, progress: bool | None = None) -> list:
+    """``[fn(**p) if p is a dict else fn(p) for p in params]``, computed in parallel.
+
+    Parameters
+    ----------
+    fn : a module-level function (it is pickled to the workers).
+    params : an iterable of parameter dicts (keyword arguments) or single arguments.
+    client : a ``dask.distributed.Client``: the runs go to its cluster (one task per run).
+        None: local processes.
+    processes : local worker processes (default: the machine's cores; 1 runs here, in
+        this process, one after the other). Ignored with a client.
+    progress : progress bar on stderr (None: on an interactive stderr only).
+
+    Returns the results in the order of ``params``. A run that raises stops the sweep
+    with :class:`SweepError` naming its index and parameters (the original exception
+    chained); the other runs' workers are released.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    items = list(params)
+    n = len(items)
+    if client is not None:
+        return _on_dask(fn, items, client, progress)
+    workers = (os.cpu_count() or 1) if processes is None else V.as_count("processes", processes)
+    workers = min(workers, max(n, 1))
+    out = [None] * n
+    with Progress(n, "sweep", enabled=progress) as bar:
+        if workers <= 1:
+            for i, p in enumerate(items):
+                try:
+                    out[i] = _call(fn, p)
+                except Exception as err:
+                    raise SweepError(i, p, err) from err
+                bar.update(1)
+            return out
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        # fork where there is one: workers start at once, with numba's compiled kernels
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = {pool.submit(_call, fn, p): i for i, p in enumerate(items)}
+            try:
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        out[i] = fut.result()
+                    except Exception as err:
+                        raise SweepError(i, items[i], err) from err
+                    bar.update(1)
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
+    return out
+
+
+def _on_dask(fn, items, client, progress):
+    try:
+        from distributed import as_completed
+    except ImportError as err:      # pragma: no cover - the client came from somewhere
+        raise ImportError("a dask client needs the 'distributed' package: pip install 'lava_eirate[scale]'") from err
+    if not hasattr(client, "submit"):
+        raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
+    futures = [client.submit(_call, fn, p, pure=False) for p in items]
+    index = {f.key: i for i, f in enumerate(futures)}
+    out = [None] * len(items)
+    with Progress(len(items), "sweep (dask)", enabled=progress) as bar:
+        try:
+            for fut in as_completed(futures):
+                i = index[fut.key]
+                try:
+                    out[i] = fut.result()
+                except Exception as err:
+                    raise SweepError(i, items[i], err) from err
+                bar.update(1)
+        finally:
+            client.cancel([f for f in futures if not f.done()])
+    return out
