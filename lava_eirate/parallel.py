@@ -43,8 +43,10 @@ def sweep(fn, params, client=None, *, processes: int | None = None, progress: bo
         this process, one after the other). Ignored with a client.
     progress : progress bar on stderr (None: on an interactive stderr only).
 
-    Returns the results in the order of ``params``. A run that raises stops the sweep
-    with :class:`SweepError` naming its index and parameters (the original exception
+    Returns
+    -------
+    The results in the order of ``params``. A run that raises stops the sweep with
+    :class:`SweepError` naming its index and parameters (the original exception
     chained); the other runs' workers are released.
     """
     if not callable(fn):
