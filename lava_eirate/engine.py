@@ -286,6 +286,12 @@ _CONN_COLUMNS = ("pre", "post", "fmt", "graded", "lsh", "rsh", "wrap", "nslots",
 
 
 def _cat(parts, dtype):
+    """The parts as one flat array of ``dtype``; a single part already of that dtype is
+    used as it is (a network's synapse list can be GBs; the kernels only read it)."""
+    if len(parts) == 1:
+        only = np.asarray(parts[0])
+        if only.dtype == dtype and only.flags.c_contiguous:
+            return only.ravel()
     return np.concatenate([np.asarray(p, dtype=dtype).ravel() for p in parts]) if parts else np.zeros(0, dtype)
 
 

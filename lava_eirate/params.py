@@ -455,18 +455,22 @@ class FixedSynapses(_Synapses):
                 f"{where} = {val} is out of range [{lo}, {hi}] for sign_mode={mode.name} "
                 f"({n_out} weight(s) out of range); pass lava_compat=True to clip as Lava's Dense does")
         self.num_clipped = n_out
+        del bad
         vals = np.clip(vals, lo, hi).astype(np.int32)
         eff = truncate_mantissas(vals, mode, self.num_weight_bits)
         self.num_truncated = int(np.count_nonzero(eff != vals))
+        del vals     # (large networks: every copy not needed any more is freed before the next)
         if is_sparse:
             import scipy.sparse as sp
+            self.num_zeroed = int(np.count_nonzero((eff == 0) & (w.data != 0)))
             mat = sp.csc_matrix((eff.astype(np.int16), w.indices.copy(), w.indptr.copy()),
                                 shape=self.shape)
+            del eff
             mat.eliminate_zeros()
-            self.num_zeroed = int(np.count_nonzero((eff == 0) & (w.data != 0)))
         else:
             self.num_zeroed = int(np.count_nonzero((eff == 0) & (np.asarray(w) != 0)))
             mat = eff.astype(np.int16)
+            del eff
         self._store(mat)
 
     def _store(self, mat):
@@ -482,21 +486,27 @@ class FixedSynapses(_Synapses):
             row_abs = np.abs(self.w_t.astype(np.int64)).sum(axis=0) if self.w_t.size else np.zeros(1)
         else:
             indptr, post, mant = csc_parts(mat)
+            del mat
             self.w_t = np.zeros((0, 0), np.int16)
             self.indptr = indptr
-            mant = mant.astype(np.int32)
-            post = post.astype(np.uint32)
             nnz = int(mant.size)
+            # |weights| summed per target, in chunks (no nnz-sized float64 temporaries)
+            row_abs = np.zeros(max(n_post, 1))
+            for a in range(0, nnz, 1 << 22):
+                row_abs[:n_post] += np.bincount(post[a:a + (1 << 22)], minlength=n_post,
+                                                weights=np.abs(mant[a:a + (1 << 22)]).astype(np.float64))
             if n_post <= PACK_MASK + 1:
                 self.fmt = FMT_PACKED
                 self.indices = np.zeros(0, np.uint32)
-                self.data = ((mant << PACK_SHIFT) | post.astype(np.int32)).astype(np.int32)
+                data = mant.astype(np.int32)          # (mantissa << 23) | target, formed in place
+                del mant
+                np.left_shift(data, PACK_SHIFT, out=data)
+                np.bitwise_or(data, post.astype(np.int32, copy=False), out=data)
+                self.data = data
             else:
                 self.fmt = FMT_CSC
-                self.indices = post
+                self.indices = post.astype(np.uint32)
                 self.data = mant.astype(np.int16)
-            row_abs = np.bincount(post, weights=np.abs(mant.astype(np.float64)),
-                                  minlength=n_post) if mant.size else np.zeros(1)
         self.nnz = nnz
         #: int32 accumulation is exact when no neuron's summed |weights| can leave int32.
         self.acc_dtype = np.int32 if float(np.max(row_abs)) < 2 ** 31 else np.int64
