@@ -81,14 +81,43 @@ def _weight_grid(target, mode, num_weight_bits):
     return weight_exp, mant, step
 
 
+def _scale_candidates(s_max: float, vth_top: float) -> list:
+    """The threshold-exact scales ``64 m / vth_top`` in [s_max/2, s_max] (up to 64 of
+    them), largest first; empty where not even m = 1 fits."""
+    m_max = math.floor(s_max * vth_top / 64.0)
+    if m_max < 1:
+        return []
+    ms = np.unique(np.linspace(m_max, max(m_max // 2, 1), min(m_max, 64)).astype(np.int64))[::-1]
+    return [64.0 * m / vth_top for m in ms]
+
+
+def _bias_rel_error(scale: float, bias: np.ndarray, comp) -> float:
+    """Worst relative error of the bias ``bias`` (+ ``comp`` fixed-point units per step)
+    rounded onto Loihi's mantissa/exponent grid at ``scale`` (one bias_exp per population,
+    as it is emitted)."""
+    b = scale * bias + comp
+    b_exp, b_mant = _bias_grid(b)
+    return float(np.max(np.abs(b_mant * 2.0 ** b_exp - b) / np.abs(scale * np.where(bias != 0, bias, np.inf))))
+
+
+def _pick_scale(candidates, error) -> float:
+    """The candidate with the smallest ``error(scale)``; near-ties (0.1%) go to the larger."""
+    best, best_err = None, np.inf
+    for scale in candidates:
+        err = error(scale)
+        if best is None or err < best_err - 1e-3 * best_err:
+            best, best_err = scale, err
+    return best
+
+
 def _choose_scale(s_max: float, vth_top: float, lif_params: dict, w_nonzero: np.ndarray, mode,
                   num_weight_bits: int) -> float:
     """The scale in [s_max/2, s_max] at which the largest threshold is an
     exact mantissa and the relative rounding errors of the biases (worst, after the
     truncation compensation) and of the weights (RMS) are smallest in quadrature.
     Candidates are the threshold-exact scales ``64 m / vth_top``."""
-    m_max = math.floor(s_max * vth_top / 64.0)
-    if m_max < 1:
+    candidates = _scale_candidates(s_max, vth_top)
+    if not candidates:
         return s_max
     pops = [(np.asarray(lif_params[f"bias_mant_{pop}"], float), _truncation_compensation(lif_params, pop))
             for pop in _POPS]
@@ -96,25 +125,23 @@ def _choose_scale(s_max: float, vth_top: float, lif_params: dict, w_nonzero: np.
     w = w_nonzero
     if w.size > 20_000:
         w = w[np.linspace(0, w.size - 1, 20_000).astype(np.int64)]
-    candidates = np.unique(np.linspace(m_max, max(m_max // 2, 1), min(m_max, 64)).astype(np.int64))[::-1]
-    best, best_err = None, np.inf
-    for m in candidates:
-        scale = 64.0 * m / vth_top
-        err_b = 0.0
-        for bias, comp in pops:        # rounded as float_to_fixed emits them: one bias_exp per population
-            b = scale * bias + comp
-            b_exp, b_mant = _bias_grid(b)
-            rel = np.abs(b_mant * 2.0 ** b_exp - b) / np.abs(scale * np.where(bias != 0, bias, np.inf))
-            err_b = max(err_b, float(np.max(rel)))
+
+    def error(scale):
+        err_b = max((_bias_rel_error(scale, bias, comp) for bias, comp in pops), default=0.0)
         err_w = 0.0
         if w.size:
             target = scale * w / 64.0
             weight_exp, mant, _ = _weight_grid(target, mode, num_weight_bits)
             err_w = float(np.sqrt(np.mean((mant * 2.0 ** weight_exp - target) ** 2) / np.mean(target ** 2)))
-        err = math.hypot(err_b, err_w)
-        if best is None or err < best_err - 1e-3 * best_err:       # ties: the larger scale
-            best, best_err = scale, err
-    return best
+        return math.hypot(err_b, err_w)
+
+    return _pick_scale(candidates, error)
+
+
+def du_mantissa(du) -> np.ndarray:
+    """Loihi's du for a float per-step decay ``du``: ``round(4096 du) - 1`` in [0, 4095]
+    (the hardware adds 1: the decay applied is ``(du_fix + 1) / 4096``)."""
+    return np.clip(np.rint(4096 * np.asarray(du, float)) - 1, *L.DU_RANGE).astype(np.int64)
 
 
 def _truncation_compensation(lif_params, pop):
@@ -143,7 +170,7 @@ def _quantize_population(lif_params: dict, pop: str, scale: float, report: "Quan
     out = {}
     du = np.asarray(lif_params[f"du_{pop}"], float)
     dv = np.asarray(lif_params[f"dv_{pop}"], float)
-    du_fix = np.clip(np.rint(4096 * du) - 1, *L.DU_RANGE).astype(np.int64)
+    du_fix = du_mantissa(du)
     dv_fix = np.clip(np.rint(4096 * dv), *L.DV_RANGE).astype(np.int64)
     out[f"du_{pop}"] = du_fix if du_fix.ndim else int(du_fix)
     out[f"dv_{pop}"] = dv_fix if dv_fix.ndim else int(dv_fix)

@@ -36,7 +36,7 @@ from .. import _validate as V
 from ..loihi import limits as L
 from ..loihi.weights import SignMode, detect_sign_mode, mantissa_range
 from ..params import EILIFParams
-from .float_to_fixed import _bias_grid, _quantize_population
+from .float_to_fixed import _bias_rel_error, _pick_scale, _quantize_population, _scale_candidates, du_mantissa
 
 POPS = ("exc", "inh")
 ROUNDING = ("nearest", "diffusion", "stochastic")
@@ -173,7 +173,7 @@ def _floor_loss(has_synapse: np.ndarray, rates: np.ndarray, k: int) -> np.ndarra
     return (1.0 - p_silent) * (2.0 ** k - 1.0) / 2.0 ** (k + 1)
 
 
-def _rounding_compensation(floor_loss, u, v, du_eff, enabled: bool) -> np.ndarray:
+def _rounding_compensation(floor_loss, u, v, du_eff) -> np.ndarray:
     """Fixed-point units per step to add to each neuron's bias so that, on average, Loihi's
     rounding does not move u and v (a mean-field correction from the float run's (T, n)
     states ``u``, ``v``):
@@ -191,8 +191,6 @@ def _rounding_compensation(floor_loss, u, v, du_eff, enabled: bool) -> np.ndarra
     predicts these from the float run, builds the network, then measures them on a
     fixed-point run of it (:func:`_measured_floor_loss`, the signs of its own u and v) and
     sets the biases from the measurement."""
-    if not enabled:
-        return np.zeros(np.shape(floor_loss))
     return (64.0 * floor_loss + 0.5 * np.mean(np.sign(u), axis=0)) / du_eff + 0.5 * np.mean(np.sign(v), axis=0)
 
 
@@ -222,25 +220,16 @@ def _connection_exponent(target: np.ndarray, mode: SignMode, step: int) -> int:
     return max(int(math.ceil(math.log2(top / limit))), L.WEIGHT_EXP_RANGE[0])
 
 
-def _population_scale(s_max: float, lif_params: dict, pop: str, vth_top: float, comp) -> float:
-    """Among the threshold-exact scales ``64 m / vth_top`` in [s_max / 2, s_max], the one
-    with the smallest worst relative rounding error of the bias (plus ``comp`` fixed-point
-    units per step; ties: the larger scale)."""
-    m_max = math.floor(s_max * vth_top / 64.0)
-    if m_max < 1:
+def _population_scale(s_max: float, lif_params: dict, pop: str, vth_top: float) -> float:
+    """Among the threshold-exact scales in [s_max / 2, s_max], the one with the smallest
+    worst relative rounding error of the population's bias (ties: the larger scale)."""
+    candidates = _scale_candidates(s_max, vth_top)
+    if not candidates:
         return s_max
     bias = np.asarray(lif_params[f"bias_mant_{pop}"], float)
     if not np.any(bias != 0):
-        return 64.0 * m_max / vth_top
-    best, best_err = None, np.inf
-    for m in np.unique(np.linspace(m_max, max(m_max // 2, 1), min(m_max, 64)).astype(np.int64))[::-1]:
-        scale = 64.0 * m / vth_top
-        b = scale * bias + comp
-        b_exp, b_mant = _bias_grid(b)
-        err = float(np.max(np.abs(b_mant * 2.0 ** b_exp - b) / np.abs(scale * np.where(bias != 0, bias, np.inf))))
-        if best is None or err < best_err - 1e-3 * best_err:
-            best, best_err = scale, err
-    return best
+        return candidates[0]
+    return _pick_scale(candidates, lambda scale: _bias_rel_error(scale, bias, 0.0))
 
 
 def float_to_fixed_network(lif_params: dict, *, u_range=None, v_range=None, num_steps: int = 1000,
@@ -314,7 +303,7 @@ def float_to_fixed_network(lif_params: dict, *, u_range=None, v_range=None, num_
         s_range = (1.0 - headroom) * (2 ** 23 - 1) / max(u_max[p], v_max[p], vth_top, 1e-300)
         s_vth = 64.0 * L.VTH_RANGE[1] / vth_top
         # ("bias" adds its compensation later; the scale is chosen for the bias as given)
-        report.scales[p] = _population_scale(min(s_range, s_vth), lif_params, p, vth_top, 0.0)
+        report.scales[p] = _population_scale(min(s_range, s_vth), lif_params, p, vth_top)
     synapses = {}
     floor_loss = {p: np.zeros(fnet.populations[p].n) for p in pops}   # a-units per step
     for c in fnet.connections:
@@ -367,8 +356,7 @@ def float_to_fixed_network(lif_params: dict, *, u_range=None, v_range=None, num_
         # the input's change as a drive of v: u settles at mu / du
         dmu = (w_eff - w) @ rates[pre] / np.asarray(lif_params[f"du_{post}"], float)
         report.input_bias[post] = report.input_bias.get(post, 0.0) + dmu
-    du_eff = {p: (np.clip(np.rint(4096 * np.asarray(lif_params[f"du_{p}"], float)) - 1, *L.DU_RANGE) + 1) / 4096
-              for p in pops}
+    du_eff = {p: (du_mantissa(lif_params[f"du_{p}"]) + 1) / 4096 for p in pops}
 
     extra = {p: int(p in report.rounding_neurons) for p in pops}
 
@@ -392,13 +380,15 @@ def float_to_fixed_network(lif_params: dict, *, u_range=None, v_range=None, num_
         return net
 
     # "bias": 1. compensation predicted from the float run; 2. measured on the fixed network so built
-    bias_mode = shift_rounding == "bias"
-    comp = {p: _rounding_compensation(floor_loss[p], tr[p].u, tr[p].v, du_eff[p], bias_mode) for p in pops}
+    if shift_rounding == "bias":
+        comp = {p: _rounding_compensation(floor_loss[p], tr[p].u, tr[p].v, du_eff[p]) for p in pops}
+    else:
+        comp = {p: np.zeros(fnet.populations[p].n) for p in pops}
     net = build(comp)
-    if bias_mode:
+    if shift_rounding == "bias":
         fx = simulate(net, num_steps, record={p: ("s", "u", "v", "a") for p in pops})
         measured = {p: _measured_floor_loss(net, fx, p) for p in pops}
-        comp = {p: _rounding_compensation(measured[p], fx[p].u, fx[p].v, du_eff[p], True) for p in pops}
+        comp = {p: _rounding_compensation(measured[p], fx[p].u, fx[p].v, du_eff[p]) for p in pops}
         net = build(comp)
     for p in pops:
         report.compensation[p] = dict(mean=float(np.mean(comp[p])), max_abs=float(np.max(np.abs(comp[p]))),
