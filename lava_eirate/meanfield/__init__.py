@@ -508,26 +508,51 @@ class Stability:
                 + ", ".join(f"{z:.3f}" for z in self.population_eigenvalues))
 
 
+def _ei_fixed_point(theory, nu0=None) -> np.ndarray:
+    """The self-consistent rates of an :func:`_ei_theory` network, relaxed from ``nu0`` (0)."""
+    nu, res = _relax(theory[0], np.zeros(2) if nu0 is None else np.asarray(nu0, float), 1e-10, 1, 200.0)
+    if not res <= 1e-6:
+        raise RuntimeError(f"predict_ei_rates: no self-consistent rates, max |Phi(nu) - nu| = {res:.2e}")
+    return nu
+
+
+def _ei_linearised(theory, nu):
+    """At rates ``nu``: (alpha, beta) per population, the population of each neuron, the
+    neuron-level effective connectivity ``W = alpha J + beta J**2`` (N, N) and its
+    population average ``K (alpha J + beta J**2)`` (2, 2)."""
+    phi, inputs, th, K, J, J2, w, n_e, n_i, vth, du = theory
+    mu, sigma = inputs(nu)
+    alpha, beta = S._rate_response_coefficients(mu, sigma, th["tau_m"], th["tau_s"], 0.0, vth, 0.0)
+    pop = np.r_[np.zeros(n_e, int), np.ones(n_i, int)]
+    Jij = th["drive_gain"][pop][:, None] * w / du[pop][:, None]
+    W = alpha[pop][:, None] * Jij + beta[pop][:, None] * Jij ** 2
+    return alpha, beta, pop, W, K * (alpha[:, None] * J + beta[:, None] * J2)
+
+
+def _stability(nu, alpha, beta, eigenvalues, W_pop) -> Stability:
+    ev = np.asarray(eigenvalues)
+    return Stability((float(nu[0]), float(nu[1])), alpha, beta, np.linalg.eigvals(W_pop), ev,
+                     float(ev.real.max() - 1.0), float(np.abs(ev).max()))
+
+
+def _ei_rates(theory, rates):
+    if rates is None:
+        return _ei_fixed_point(theory)
+    nu = _arr("rates", rates, 0.0)
+    if nu.shape != (2,):
+        raise ValueError(f"rates must be (nu_exc, nu_inh), got shape {nu.shape}")
+    return nu
+
+
 def ei_stability(lif_params: dict, rates=None) -> Stability:
     """Linear stability (:class:`Stability`) of the mean-field fixed point ``rates``
     (default: :func:`predict_ei_rates`) of the float E/I LIF network ``lif_params``.
     The neuron-level spectrum is computed in full (an N x N eigenvalue problem: ~0.1 s at
     N = 400, seconds at N = 2000)."""
-    phi, inputs, theory, K, J, J2, w, n_e, n_i, vth, du = _ei_theory(lif_params)
-    if rates is None:
-        rates = predict_ei_rates(**lif_params, on_unstable="ignore")
-    nu = _arr("rates", rates, 0.0)
-    if nu.shape != (2,):
-        raise ValueError(f"rates must be (nu_exc, nu_inh), got shape {nu.shape}")
-    mu, sigma = inputs(nu)
-    alpha, beta = S._rate_response_coefficients(mu, sigma, theory["tau_m"], theory["tau_s"], 0.0, vth, 0.0)
-    pop = np.r_[np.zeros(n_e, int), np.ones(n_i, int)]
-    Jij = theory["drive_gain"][pop][:, None] * w / du[pop][:, None]
-    W = alpha[pop][:, None] * Jij + beta[pop][:, None] * Jij ** 2
-    ev = np.linalg.eigvals(W)
-    pop_ev = np.linalg.eigvals(K * (alpha[:, None] * J + beta[:, None] * J2))
-    return Stability((float(nu[0]), float(nu[1])), alpha, beta, pop_ev, ev, float(ev.real.max() - 1.0),
-                     float(np.abs(ev).max()))
+    theory = _ei_theory(lif_params)
+    nu = _ei_rates(theory, rates)
+    alpha, beta, _, W, W_pop = _ei_linearised(theory, nu)
+    return _stability(nu, alpha, beta, np.linalg.eigvals(W), W_pop)
 
 
 def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, bias_mant_exc,
@@ -550,12 +575,11 @@ def predict_ei_rates(*, shape_exc, shape_inh, weights, du_exc, dv_exc, vth_exc, 
                   bias_mant_inh=bias_mant_inh)
     if on_unstable not in ("warn", "raise", "ignore"):
         raise ValueError(f"on_unstable={on_unstable!r}; legal values: 'warn', 'raise', 'ignore'")
-    phi = _ei_theory(params)[0]
-    nu, res = _relax(phi, np.zeros(2) if nu0 is None else np.asarray(nu0, float), 1e-10, 1, 200.0)
-    if not res <= 1e-6:
-        raise RuntimeError(f"predict_ei_rates: no self-consistent rates, max |Phi(nu) - nu| = {res:.2e}")
+    theory = _ei_theory(params)
+    nu = _ei_fixed_point(theory, nu0)
     if on_unstable != "ignore":
-        st = ei_stability(params, nu)
+        alpha, beta, _, W, W_pop = _ei_linearised(theory, nu)
+        st = _stability(nu, alpha, beta, np.linalg.eigvals(W), W_pop)
         if not st.stable:
             _on_unstable(on_unstable, f"predict_ei_rates: the fixed point nu = ({nu[0]:.4g}, {nu[1]:.4g}) spikes/step "
                                       f"is linearly unstable: spectral abscissa of the effective connectivity "
@@ -600,14 +624,17 @@ def auto_covariance_prediction(lif_params: dict, max_lag: int, *, window: int = 
                          f"{2 * (max_lag + window)} (the grid is circular)")
     if on_unstable not in ("warn", "raise", "ignore"):
         raise ValueError(f"on_unstable={on_unstable!r}; legal values: 'warn', 'raise', 'ignore'")
-    phi, inputs, theory, K, J, J2, w, n_e, n_i, vth, du = _ei_theory(lif_params)
-    st = ei_stability(lif_params, rates)
+    model = _ei_theory(lif_params)
+    inputs, theory, vth = model[1], model[2], model[9]
+    nu = _ei_rates(model, rates)
+    alpha, beta, pop, W, W_pop = _ei_linearised(model, nu)
+    eig = np.linalg.eig(W)                            # once: for the stability and the spectra
+    st = _stability(nu, alpha, beta, eig[0], W_pop)
     if not st.stable:
         _on_unstable(on_unstable, f"auto_covariance_prediction: the working point is linearly unstable "
                                   f"(spectral abscissa of the effective connectivity minus 1 = "
                                   f"{st.spectral_abscissa:+.3f} >= 0): linear-response theory does not "
                                   f"describe this network's correlations")
-    nu = np.array(st.rates)
     if np.any(nu <= 0):
         raise ValueError(f"the working point's rates {nu} are not positive: a silent population has no "
                          f"spike-train covariance to predict")
@@ -621,10 +648,7 @@ def auto_covariance_prediction(lif_params: dict, max_lag: int, *, window: int = 
     H = (1.0 - a) / (1.0 - a * z) * z                 # discrete low-pass, unit gain, one-step delay
     cv = np.asarray(S._cv_isi(mu, sigma, theory["tau_m"], 0.0, vth, 0.0), float)
     D = np.stack([C.discrete_gamma_spectrum(float(nu[k]), float(cv[k]), num_freq) for k in range(2)], axis=1)
-    pop = np.r_[np.zeros(n_e, int), np.ones(n_i, int)]
-    Jij = theory["drive_gain"][pop][:, None] * w / du[pop][:, None]
-    W = st.alpha[pop][:, None] * Jij + st.beta[pop][:, None] * Jij ** 2
-    c = C.population_auto_covariance(W, pop, H, D, window, num_freq)
+    c = C.population_auto_covariance(W, pop, H, D, window, num_freq, eig=eig)
     lags = np.arange(-max_lag, max_lag + 1)
     out = c[lags % num_freq]
     return lags, out / out[max_lag]

@@ -46,17 +46,17 @@ def discrete_gamma_spectrum(nu: float, cv: float, M: int) -> np.ndarray:
     return S
 
 
-def population_auto_covariance(W, pop, H, D, window: int, M: int) -> np.ndarray:
+def population_auto_covariance(W, pop, H, D, window: int, M: int, eig=None) -> np.ndarray:
     """The Lava E/I tutorial's population auto-covariance (lags 0..M-1, circular):
     ``c(t) = (1/N) tr C(t) - (1/N**2) 1^T C(t) 1`` of ``window``-step box-binned spike
     trains, where C(w) = (I - H W)^-1 D (I - H W)^-H.
 
     W (N, N) effective connectivity; pop (N,) population index of each neuron;
     H (F,) rate response (normalised, delay included) on w_j = 2 pi j / M, F = M//2 + 1;
-    D (F, P) spike spectrum per population. One eigendecomposition of W, then
-    O(P N**2) per frequency (matrix products)."""
+    D (F, P) spike spectrum per population; ``eig``: ``np.linalg.eig(W)`` if already
+    computed. One eigendecomposition of W, then O(P N**2) per frequency (matrix products)."""
     N = W.shape[0]
-    lam, V = np.linalg.eig(W)
+    lam, V = np.linalg.eig(W) if eig is None else eig
     Vi = np.linalg.inv(V)
     A = V.conj().T @ V                              # V^H V
     u = V.T @ np.ones(N)                            # (1^T V)^T
