@@ -57,9 +57,9 @@ def sweep(fn, params, client=None, *, processes: int | None = None, progress: bo
         return _on_dask(fn, items, client, progress)
     workers = (os.cpu_count() or 1) if processes is None else V.as_count("processes", processes)
     workers = min(workers, max(n, 1))
-    out = [None] * n
     with Progress(n, "sweep", enabled=progress) as bar:
         if workers <= 1:
+            out = [None] * n
             for i, p in enumerate(items):
                 try:
                     out[i] = _call(fn, p)
@@ -72,19 +72,28 @@ def sweep(fn, params, client=None, *, processes: int | None = None, progress: bo
         # fork where there is one: workers start at once, with numba's compiled kernels
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(_call, fn, p): i for i, p in enumerate(items)}
+            futures = [pool.submit(_call, fn, p) for p in items]
             try:
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        out[i] = fut.result()
-                    except Exception as err:
-                        raise SweepError(i, items[i], err) from err
-                    bar.update(1)
+                return _gather(futures, items, as_completed, id, bar)
             except BaseException:
                 for fut in futures:
                     fut.cancel()
                 raise
+
+
+def _gather(futures, items, as_completed, key, bar) -> list:
+    """The results of ``futures`` (aligned with ``items``) in that order, taken as they
+    complete; the first failure raises :class:`SweepError`. ``key(future)`` identifies a
+    future that ``as_completed`` yields (identity locally, ``.key`` in Dask)."""
+    index = {key(f): i for i, f in enumerate(futures)}
+    out = [None] * len(futures)
+    for fut in as_completed(futures):
+        i = index[key(fut)]
+        try:
+            out[i] = fut.result()
+        except Exception as err:
+            raise SweepError(i, items[i], err) from err
+        bar.update(1)
     return out
 
 
@@ -96,17 +105,8 @@ def _on_dask(fn, items, client, progress):
     if not hasattr(client, "submit"):
         raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
     futures = [client.submit(_call, fn, p, pure=False) for p in items]
-    index = {f.key: i for i, f in enumerate(futures)}
-    out = [None] * len(items)
     with Progress(len(items), "sweep (dask)", enabled=progress) as bar:
         try:
-            for fut in as_completed(futures):
-                i = index[fut.key]
-                try:
-                    out[i] = fut.result()
-                except Exception as err:
-                    raise SweepError(i, items[i], err) from err
-                bar.update(1)
+            return _gather(futures, items, as_completed, lambda f: f.key, bar)
         finally:
             client.cancel([f for f in futures if not f.done()])
-    return out
