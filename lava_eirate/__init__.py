@@ -6,8 +6,8 @@ Lava itself is imported only by :mod:`lava_eirate.proc` and the reference helper
 :mod:`lava_eirate.lava_ref`, so ``import lava_eirate`` stays fast.
 """
 from .loihi.weights import SignMode
-from .params import (EILIFParams, FixedLIF, FixedLIFRefractory, FixedLIFReset, FixedSynapses,
-                     FixedTernaryLIF, FloatLIF, FloatLIFRefractory, FloatLIFReset, FloatSynapses,
+from .params import (EILIFParams, FixedLIF, FixedLIFRefractory, FixedLIFReset, FixedRate, FixedSynapses,
+                     FixedTernaryLIF, FloatLIF, FloatLIFRefractory, FloatLIFReset, FloatRate, FloatSynapses,
                      FloatTernaryLIF)
 from .simulators import Trace, simulate_fixed, simulate_float, simulate_rate
 from .engine import Network, NetworkState, NetworkTrace, SpikeSource, simulate
@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 # seconds to import, and meanfield/convert bring in scipy.special and scipy.optimize.
 _LAZY = {"EIRateNetwork": "proc", "EILIFNetwork": "proc", "from_lava": "lava_import", "run_lava": "lava_import",
          "convert_rate_to_lif_params": "convert", "float_to_fixed": "convert", "fixed_to_float": "convert",
-         "sweep": "parallel"}
+         "sweep": "parallel", "rate_to_fixed": "convert"}
 _SUBMODULES = ("golden", "meanfield", "network", "analysis", "convert", "proc", "ratemodels", "plot", "parallel")
 
 
@@ -36,8 +36,8 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
 
 __all__ = ["SignMode", "EILIFParams", "FixedLIF", "FixedLIFReset", "FixedTernaryLIF", "FixedLIFRefractory",
-           "FixedSynapses", "FloatLIF", "FloatLIFReset", "FloatTernaryLIF", "FloatLIFRefractory",
+           "FixedRate", "FloatRate", "FixedSynapses", "FloatLIF", "FloatLIFReset", "FloatTernaryLIF", "FloatLIFRefractory",
            "FloatSynapses", "Network", "NetworkState", "NetworkTrace", "SpikeSource", "simulate", "Trace",
            "simulate_fixed", "simulate_float", "simulate_rate", "EIRateNetwork", "EILIFNetwork",
            "convert_rate_to_lif_params", "float_to_fixed", "fixed_to_float", "from_lava", "run_lava",
-           "sweep", "__version__"]
+           "sweep", "rate_to_fixed", "__version__"]

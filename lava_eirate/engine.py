@@ -33,14 +33,14 @@ from ._sparse import checked, is_sparse
 from .loihi import limits as L
 from .loihi import network_kernel as NK
 from .loihi.kernels import FMT_PACKED, PACK_MASK, PACK_SHIFT
-from .params import (FixedLIF, FixedLIFRefractory, FixedLIFReset, FixedSynapses, FixedTernaryLIF,
-                     FloatLIF, FloatLIFRefractory, FloatLIFReset, FloatSynapses, FloatTernaryLIF)
+from .params import (FixedLIF, FixedLIFRefractory, FixedLIFReset, FixedRate, FixedSynapses, FixedTernaryLIF,
+                     FloatLIF, FloatLIFRefractory, FloatLIFReset, FloatRate, FloatSynapses, FloatTernaryLIF)
 
 #: Largest synaptic delay in steps (Loihi 2's 6-bit delay field; Lava's Python models
 #: accept 63).
 MAX_DELAY = 62
-NEURON_MODELS = (FixedLIF, FixedLIFReset, FixedTernaryLIF, FixedLIFRefractory,
-                 FloatLIF, FloatLIFReset, FloatTernaryLIF, FloatLIFRefractory)
+NEURON_MODELS = (FixedLIF, FixedLIFReset, FixedTernaryLIF, FixedLIFRefractory, FixedRate,
+                 FloatLIF, FloatLIFReset, FloatTernaryLIF, FloatLIFRefractory, FloatRate)
 #: s (spikes), u, v, and a: the population's synaptic input of the step (int32 in fixed point,
 #: the sum of its connections' outputs and direct inputs, before the << 6 alignment).
 RECORDABLE = ("s", "u", "v", "a")
@@ -181,11 +181,24 @@ class Network:
                 raise ValueError("delays need synapses: a direct input arrives on the same step")
         else:
             synapses = self._synapses(synapses, pre, post)
+            self._check_payload(pre, synapses)
         conn = Connection(pre, post, synapses, self._delays(delays, synapses, pre, post),
                           len(self.connections))
         self.connections.append(conn)
         self._compiled = None
         return conn
+
+    @staticmethod
+    def _check_payload(pre, syn):
+        """A graded connection from a FixedRate population must carry its largest payload
+        in ``num_message_bits`` (signed)."""
+        if not isinstance(pre.model, FixedRate) or syn.num_message_bits == 0:
+            return
+        top = 2 ** (syn.num_message_bits - 1) - 1
+        if pre.model.max_payload > top:
+            raise ValueError(f"connection from {pre.name!r}: its payloads reach {pre.model.max_payload} "
+                             f"but num_message_bits={syn.num_message_bits} carries [-{top}, {top}]; "
+                             f"legal: num_message_bits >= {int(pre.model.max_payload).bit_length() + 1}")
 
     def _join_family(self, family: str, what: str):
         if self.family is None:
@@ -322,6 +335,7 @@ class _Compiled:
         src_len = np.ones(P, np.int64)
         neur = [np.zeros(N, vdt) for _ in range(5)] + [np.zeros(N, np.int64)]
         src_parts, pos = [], 0
+        tab_parts, tab_pos = [], 0
         for k, p in enumerate(pops):
             sl = slice(off[k], off[k] + n[k])
             if p.is_source:
@@ -335,7 +349,12 @@ class _Compiled:
             reset_int[k], reset_off[k] = p.model.reset_schedule()
             for dst, src in zip(neur, p.model.engine_arrays()):
                 dst[sl] = src
+            if p.model.model_code == NK.MODEL_RATE and fixed:   # its table in the shared table array
+                neur[3][sl] = tab_pos
+                tab_parts.append(p.model.rate_table())
+                tab_pos += p.model.rate_table().size
         self.src_data = _cat(src_parts, vdt)
+        neur.append(_cat(tab_parts, np.int32) if tab_parts else np.zeros(1, np.int32))
 
         wdt = np.int16 if fixed else np.float64
         cols = {name: np.zeros(C, np.int64) for name in _CONN_COLUMNS}
@@ -544,7 +563,8 @@ class NetworkTrace(dict):
 def _record_spec(record, net: Network) -> dict:
     neurons = [p.name for p in net.populations.values() if not p.is_source]
     if record is None:
-        return {name: ("s", "u", "v") for name in neurons}
+        return {name: ("u", "v") if net.populations[name].model.model_code == NK.MODEL_RATE
+                else ("s", "u", "v") for name in neurons}
     if not isinstance(record, dict):
         raise TypeError(f"record must be a dict {{population: ('s', 'u', 'v')}} or None, "
                         f"got {type(record).__name__}")
@@ -557,6 +577,10 @@ def _record_spec(record, net: Network) -> dict:
         bad = [w for w in what if w not in RECORD_OPTIONS]
         if bad:
             raise ValueError(f"record[{name!r}] = {what!r} contains {bad}; legal entries: {RECORD_OPTIONS}")
+        if net.populations[name].model.model_code == NK.MODEL_RATE and ("s" in what or "events" in what):
+            raise ValueError(f"record[{name!r}] = {what!r}: {name!r} is a rate population, it sends "
+                             f"graded payloads, not spikes; record 'v' (its state), 'u' (the payload "
+                             f"it sends) or 'a'")
         out[name] = what
     return out
 

@@ -340,6 +340,113 @@ class FloatLIFRefractory(FloatLIF):
         return self._full("refractory_period", np.int64)
 
 
+class FixedRate(_NeuronModel):
+    """Graded rate neurons in integers (Loihi 2 programmable neurons with graded spikes);
+    the fixed-point form of the Lava E/I tutorial's rate neuron. Lava 0.10 has no such
+    model: the rules below are lava_eirate's, each one an operation Loihi 2's neuron
+    microcode has.
+
+    Per neuron and step, with ``a`` the int32 sum of the step's input (graded Dense/Sparse
+    outputs and direct inputs, as Lava's InPorts add them):
+
+    1. ``x = clip(decay(x, dr) + a + (bias_mant << bias_exp), -(2**23 - 1), 2**23 - 1)``:
+       24-bit state, saturating as Loihi's v does; ``decay`` is Loihi's
+       ``sign(x) * ((|x| * (4096 - dr)) >> 12)`` (multiply, shift; rounds toward zero).
+    2. payload ``y = sign(x) * g(|x|)``, ``g`` a table read with linear interpolation
+       (:func:`lava_eirate.loihi.kernels.rate_fixed_output`: shift, mask, one table read
+       pair, multiply, add, shift; the table read as Lava's own ``InvSqrtModelFP`` in
+       ``lava.proc.graded`` uses one). For the tutorial's ``erf`` the table is
+       :func:`lava_eirate.loihi.rate.erf_table`.
+    3. ``y`` is sent as a graded spike (signed, as Lava's ``SigmaDelta`` sends them; 0
+       sends nothing), to arrive at the next step through Dense/Sparse with
+       ``num_message_bits`` wide enough for ``max |table|``.
+
+    In traces and NetworkState, ``v`` is the state ``x`` and ``u`` the payload ``y``.
+
+    Parameters
+    ----------
+    n : number of neurons (>= 1).
+    dr : state decay per step in 1/4096, integers in [0, 4095] (scalar or (n,)).
+    bias_mant, bias_exp : bias ``bias_mant << bias_exp`` added each step, mantissa in
+        [-4096, 4095], exponent in [0, 7] (scalar or (n,)).
+    table : 1-D integers, ``g`` at ``|x| = i * 2**table_shift`` for ``i = 0 .. len - 1``;
+        ``g`` is ``table[-1]`` beyond; entries in [-(2**23 - 1), 2**23 - 1] (24-bit payload).
+    table_shift : interpolation step ``2**table_shift`` state units, in [0, 23].
+    """
+
+    family = "fixed"
+    model_code = NK.MODEL_RATE
+    _fields = ("dr", "bias_mant", "bias_exp", "table", "table_shift")
+    dr = _PerNeuronInt(0, L.DECAY_UNITY - 1, "state decay in [0, 4095] (1/4096 per step)")
+    bias_mant = _PerNeuronInt(*L.BIAS_MANT_RANGE, "bias mantissa in [-4096, 4095]")
+    bias_exp = _PerNeuronInt(*L.BIAS_EXP_RANGE, "bias exponent in [0, 7]")
+
+    def __init__(self, n, dr, bias_mant=0, bias_exp=0, *, table, table_shift=0):
+        self.n = V.as_count("n", n)
+        self.dr = dr
+        self.bias_mant = bias_mant
+        self.bias_exp = bias_exp
+        self.table_shift = V.int_scalar("table_shift", table_shift, 0, L.UV_BITS - 1)
+        tab = V.int_param("table", table, L.V_MIN, L.V_MAX)
+        if tab.ndim != 1 or tab.size < 1:
+            raise ValueError(f"table must be a 1-D integer array with at least one entry, got shape {tab.shape}")
+        step = int(np.max(np.abs(np.diff(tab)))) if tab.size > 1 else 0
+        prod = step * ((1 << self.table_shift) - 1) + (1 << max(self.table_shift - 1, 0))
+        if prod > 2 ** 31 - 1:
+            raise ValueError(f"table steps up to {step} with table_shift={self.table_shift}: the "
+                             f"interpolation product {prod} leaves int32 [-2**31, 2**31 - 1]; "
+                             f"use a smaller table_shift (more entries)")
+        self.table = tab.astype(np.int32)
+
+    @property
+    def max_payload(self) -> int:
+        """The largest |payload| the population sends."""
+        return int(np.max(np.abs(self.table)))
+
+    def engine_arrays(self):
+        """``(table_shift, 4096 - dr, bias_mant << bias_exp, table offset 0, last table
+        index)`` int32 and a zero ``ref_period``, each (n,) (the engine adds the table's offset)."""
+        n = self.n
+        keep = L.DECAY_UNITY - V.full(self.dr, n, np.int64)
+        bias_eff = V.full(self.bias_mant, n, np.int64) << V.full(self.bias_exp, n, np.int64)
+        return (np.full(n, self.table_shift, np.int32), keep.astype(np.int32), bias_eff.astype(np.int32),
+                np.zeros(n, np.int32), np.full(n, self.table.size - 1, np.int32), np.zeros(n, np.int64))
+
+    def rate_table(self) -> np.ndarray:
+        return self.table
+
+
+class FloatRate(_NeuronModel):
+    """The Lava E/I tutorial's rate neuron: ``r = (1 - dr) r + bias + a``; it sends
+    ``erf(r)`` (to arrive at the next step, as the tutorial's ``W @ erf(r(t-1))``); dr in
+    [0, 1] and a finite bias, scalars or (n,). The tutorial scales its weights by dr
+    (``dr * W``): pass ``FloatSynapses(dr[:, None] * W, num_message_bits=24)``. In traces,
+    ``v`` is r and ``u`` is erf(r)."""
+
+    family = "float"
+    model_code = NK.MODEL_RATE
+    _fields = ("dr", "bias")
+    dr = _PerNeuronFloat(0.0, 1.0, "state decay per step in [0, 1]")
+    bias = _PerNeuronFloat(-np.inf, np.inf, "bias added each step")
+
+    def __init__(self, n, dr, bias=0.0):
+        self.n = V.as_count("n", n)
+        self.dr = dr
+        self.bias = bias
+
+    @property
+    def max_payload(self) -> float:
+        return 1.0
+
+    def engine_arrays(self):
+        z = np.zeros(self.n)
+        return (z, self._full("dr", np.float64), self._full("bias", np.float64), z, z,
+                np.zeros(self.n, np.int64))
+
+    def rate_table(self) -> np.ndarray:
+        return np.zeros(0, np.int32)
+
+
 def _read_weights(weights, lava_compat: bool):
     """Return ``(matrix, is_sparse, num_cast)`` with a 2-D numeric matrix; raise on bad input."""
     if is_sparse(checked("weights", weights)):

@@ -10,6 +10,8 @@ source with the same dtypes, so that int32 wrap points fall where Lava's do.
 * Dense / Sparse / DelayDense / DelaySparse bit-accurate models: lava/proc/dense/models.py,
   lava/proc/sparse/models.py (graded sums: numpy int32 dot; DelayDense: int32 products
   summed by np.sum in int64; DelaySparse: scipy's int32 dot).
+* Rate neurons (lava_eirate's own rules, FixedRate's docstring): written out here with
+  Python integers from that text, not from the kernel.
 * RingBuffer: data[(t-1) % len], int32 port; InPorts add their sources to a zero vector
   of the port's dtype (int16 for LIF, so the sum is int32).
 
@@ -94,7 +96,8 @@ class Conn:
 
 
 def run(spec):
-    """Returns {name: (s, u, v)} per neuron population, each (T, n), Lava's dtypes."""
+    """Returns {name: (s, u, v)} per neuron population, each (T, n), Lava's dtypes
+    (rate populations: s is the payload, u the payload, v the state)."""
     T = spec["num_steps"]
     pops = {p["name"]: p for p in spec["pops"]}
     st = {}
@@ -106,7 +109,8 @@ def run(spec):
         full = lambda x, n=n: np.broadcast_to(np.asarray(x, np.int64), (n,)).copy()
         st[p["name"]] = dict(u=full(init.get("u", 0)).astype(np.int32), v=full(init.get("v", 0)).astype(np.int32),
                              ref=np.zeros(n, np.int64), out=np.zeros(n, np.int32),
-                             rec=(np.zeros((T, n), np.int8), np.zeros((T, n), np.int32), np.zeros((T, n), np.int32)))
+                             rec=(np.zeros((T, n), np.int32 if p["kind"] == "rate" else np.int8),
+                                  np.zeros((T, n), np.int32), np.zeros((T, n), np.int32)))
     conns = [Conn(c) for c in spec["conns"]]
     for t in range(1, T + 1):
         sent = [None if c.c["direct"] else c.send() for c in conns]
@@ -131,7 +135,38 @@ def run(spec):
     return {name: s["rec"] for name, s in st.items()}
 
 
+def rate_output(x, table, shift):
+    """The documented lookup: saturate at the last entry, else interpolate (half up)."""
+    m = abs(int(x))
+    i = m // 2 ** shift
+    if i >= len(table) - 1:
+        y = int(table[-1])
+    else:
+        f = m - i * 2 ** shift
+        y = int(table[i]) + ((int(table[i + 1]) - int(table[i])) * f + (2 ** shift) // 2) // 2 ** shift
+    return -y if x < 0 else y
+
+
+def step_rate(p, s, a):
+    n = p["n"]
+    full = lambda x: [int(e) for e in np.broadcast_to(np.asarray(x, np.int64), (n,))]
+    dr, bm, be = full(p["dr"]), full(p["bias_mant"]), full(p["bias_exp"])
+    x_new, y_new = [], []
+    for i in range(n):
+        x = int(s["v"][i])
+        keep = 4096 - dr[i]
+        dec = (abs(x) * keep) // 4096 * (1 if x >= 0 else -1)
+        x = min(max(dec + int(a[i]) + bm[i] * 2 ** be[i], -(M - 1)), M - 1)
+        x_new.append(x)
+        y_new.append(rate_output(x, p["table"], p["table_shift"]))
+    s["v"] = np.array(x_new, np.int32)
+    s["u"] = np.array(y_new, np.int32)
+    return s["u"].copy()
+
+
 def step_neurons(p, s, a, t):
+    if p["kind"] == "rate":
+        return step_rate(p, s, a)
     full = lambda x: np.broadcast_to(np.asarray(x, np.int64), (p["n"],))
     if p["kind"] == "reset" and t % p["reset_interval"] == p["reset_offset"] % p["reset_interval"]:
         s["u"] = s["u"] * 0

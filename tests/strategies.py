@@ -70,6 +70,7 @@ def float_network(seed, n, num_steps, scale=1.0):
 
 
 KINDS = ("lif", "reset", "ternary", "refractory")
+M24 = 2 ** 23
 
 
 @st.composite
@@ -94,7 +95,15 @@ def network_specs(draw, max_pops=4, max_n=8, max_steps=30, kinds=KINDS, max_conn
 
         p = dict(name=f"p{k}", kind=kind, n=n, du=param(0, 4095), dv=param(0, 4095),
                  bias_mant=param(-4096, 4095), bias_exp=param(5, 7) if overflow else param(0, 7))
-        if kind == "ternary":
+        if kind == "rate":
+            # a table of any shape (random steps, some of either sign), small or up to 24 bits
+            b = int(rng.integers(1, 24))
+            top = 2 ** b
+            p.update(dr=param(0, 4095), table_shift=int(rng.integers(0, max(1, min(12, 29 - b)))),
+                     table=rng.integers(-top // 4, top, int(rng.integers(1, 20))).clip(-(M24 - 1), M24 - 1))
+            if rng.random() < 0.5:
+                p["table"] = np.sort(np.abs(p["table"]))
+        elif kind == "ternary":
             hi = int(rng.integers(-200, 2000))
             p.update(vth_hi=hi, vth_lo=int(rng.integers(-2000, hi + 1)))
         else:
@@ -138,13 +147,20 @@ def network_specs(draw, max_pops=4, max_n=8, max_steps=30, kinds=KINDS, max_conn
         conns.append(dict(pre=pre["name"], post=post["name"], direct=False, weights=w, sparse=sparse,
                           weight_exp=draw(st.integers(4, 7)) if overflow else draw(st.integers(-8, 7)),
                           num_weight_bits=draw(st.integers(1, 8)), sign_mode=sign_mode,
-                          num_message_bits=draw(st.sampled_from([0, 0, 1, 8, 24])), delays=delays))
+                          num_message_bits=_message_bits(draw, pre), delays=delays))
     init = {}
     if draw(st.booleans()):
         for p in neurons:
             init[p["name"]] = dict(u=rng.integers(-(2 ** 23) + 1, 2 ** 23, p["n"]),
                                    v=rng.integers(-(2 ** 23) + 1, 2 ** 23, p["n"]))
     return dict(pops=pops, conns=conns, num_steps=num_steps, init=init)
+
+
+def _message_bits(draw, pre):
+    if pre["kind"] != "rate":
+        return draw(st.sampled_from([0, 0, 1, 8, 24]))
+    need = int(np.max(np.abs(pre["table"]))).bit_length() + 1
+    return draw(st.sampled_from([0, max(need, 1), 24]))
 
 
 def build_network(spec):
@@ -156,6 +172,9 @@ def build_network(spec):
     for p in spec["pops"]:
         if p["kind"] == "source":
             net.add(le.SpikeSource(p["data"]), name=p["name"])
+        elif p["kind"] == "rate":
+            net.add(le.FixedRate(p["n"], p["dr"], p["bias_mant"], p["bias_exp"], table=p["table"],
+                                 table_shift=p["table_shift"]), name=p["name"])
         elif p["kind"] == "ternary":
             net.add(le.FixedTernaryLIF(p["n"], p["du"], p["dv"], p["vth_hi"], p["vth_lo"], p["bias_mant"],
                                        p["bias_exp"]), name=p["name"])

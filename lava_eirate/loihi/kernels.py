@@ -96,3 +96,34 @@ def lif_fixed_subthr(u, v, a_in, ukeep, vkeep, bias_eff):
     cur = cur - (cur > UV_HALF) * _WRAP + (cur <= -UV_HALF) * _WRAP
     vol = wrap_int32(wrap_int32(decay(v, vkeep) + cur) + bias_eff)
     return cur, min(max(vol, V_MIN), V_MAX)
+
+
+@njit(cache=True, inline="always")
+def rate_fixed_state(x, a_in, keep, bias_eff):
+    """The graded rate neuron's state update (see :class:`lava_eirate.FixedRate`):
+    ``clip(decay(x, keep) + a_in + bias_eff, -(2**23 - 1), 2**23 - 1)`` with ``keep = 4096
+    - dr``, ``a_in`` the int32 sum of the step's input, ``bias_eff = bias_mant << bias_exp``."""
+    y = decay(x, keep) + wrap_int32(a_in) + np.int64(bias_eff)
+    return min(max(y, V_MIN), V_MAX)
+
+
+@njit(cache=True, inline="always")
+def rate_fixed_output(x, shift, last, table):
+    """The graded payload of state ``x``: an odd, piecewise-linear lookup on ``|x|``.
+
+    ``i = |x| >> shift``, ``f = |x| & (2**shift - 1)``; for ``i >= last`` the payload is
+    ``table[last]`` (saturation), else ``table[i] + ((table[i+1] - table[i]) * f +
+    2**(shift-1)) >> shift`` (interpolation rounded half up; ``shift = 0``: no
+    interpolation); the sign of ``x`` is applied last. ``table`` is the population's slice.
+    """
+    m = np.int64(abs(x))
+    i = m >> shift
+    if i >= last:
+        y = np.int64(table[last])
+    else:
+        t0 = np.int64(table[i])
+        y = t0
+        if shift > 0:
+            f = m & ((np.int64(1) << shift) - 1)
+            y = t0 + (((np.int64(table[i + 1]) - t0) * f + (np.int64(1) << (shift - 1))) >> shift)
+    return -y if x < 0 else y

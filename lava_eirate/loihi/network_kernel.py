@@ -38,12 +38,15 @@ Layout of the flattened network (prepared once by :mod:`lava_eirate.engine`):
 * synapses by presynaptic neuron (cost = spikes x fan-out) in one of three layouts (see
   :mod:`lava_eirate.loihi.kernels`), optional per-synapse delays (uint8) alongside.
 """
+import math
+
 import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
 from .kernels import (FMT_CSC, FMT_DENSE, FMT_PACKED, PACK_MASK, PACK_SHIFT, PREFETCH_AHEAD,
-                      decay, lif_fixed_subthr, prefetch, wrap_int32)
+                      decay, lif_fixed_subthr, prefetch, rate_fixed_output, rate_fixed_state,
+                      wrap_int32)
 
 #: Population models (``pop_model``).
 MODEL_SOURCE = 0
@@ -51,6 +54,7 @@ MODEL_LIF = 1
 MODEL_LIF_RESET = 2
 MODEL_TERNARY = 3
 MODEL_REFRACTORY = 4
+MODEL_RATE = 5
 
 #: Connection layout of a source feeding a population's InPort directly (no synapses).
 FMT_DIRECT = 4
@@ -125,6 +129,30 @@ def _subthr(u, v, a, p0, p1, p2):
     return impl_float
 
 
+def rate_update(x, a, p1, p2, p0, p3, p4, tab):
+    """Rate neuron: ``(state, payload)`` after one step (see the overloads)."""
+    raise NotImplementedError
+
+
+@overload(rate_update, inline="always")
+def _rate_update(x, a, p1, p2, p0, p3, p4, tab):
+    if isinstance(x, types.Integer):
+        def impl(x, a, p1, p2, p0, p3, p4, tab):
+            # p1 = 4096 - dr, p2 = bias_mant << bias_exp, p0 = table shift, p3 = the
+            # population's table offset, p4 = its last table index.
+            y = rate_fixed_state(x, a, p1, p2)
+            return y, rate_fixed_output(y, p0, p4, tab[p3:])
+        return impl
+
+    def impl_float(x, a, p1, p2, p0, p3, p4, tab):
+        # The tutorial's rate neuron: r = (1 - dr) r + bias + a, sends erf(r).
+        y = x * (1.0 - p1)
+        y += p2
+        y += a
+        return y, math.erf(y)
+    return impl_float
+
+
 def input_value(a):
     """The input a population's InPort delivers from the sum ``a`` (recorded as "a")."""
     raise NotImplementedError
@@ -152,7 +180,7 @@ def _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv):
 
 @njit(cache=True)
 def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p2, vth, vth_lo,
-                      ref_period, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
+                      ref_period, tab, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv, ca):
     """Update neurons ``off .. off+n-1`` at Lava time step ``t``; returns the spike count.
 
     ``(p0, p1, p2)`` are ``(4096 - du - 1, 4096 - dv, bias_mant << bias_exp)`` in fixed
@@ -168,6 +196,9 @@ def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p
     float this is Lava's ``PyLifRefractoryModelFloat`` (threshold test included); in
     fixed point it is Loihi 1's refractory delay as nengo-loihi's emulator applies it
     (v zeroed while ``ref_count > 0``, ``refract_delay = refractory_period + 1``).
+
+    Rate neurons (``MODEL_RATE``): v holds the state, u and the payload what it sends
+    (:func:`rate_update`); returns the number of nonzero payloads.
     """
     # Views of the population's slice: indices from range() are provably >= 0, so numba
     # emits no wraparound test and the loops vectorise (off + i would defeat both).
@@ -177,6 +208,16 @@ def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p
     if ca >= 0:
         for i in range(n):
             rec_a[row, ca + i] = input_value(a_[i])
+    if model == MODEL_RATE:
+        lo_ = vth_lo[off:off + n]
+        for i in range(n):
+            x, y = rate_update(v_[i], a_[i], k1[i], k2[i], k0[i], th[i], lo_[i], tab)
+            v_[i] = x
+            u_[i] = y
+            q_[i] = y
+            spikes += y != 0
+        _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv)
+        return spikes
     if model == MODEL_LIF_RESET and reset_now:
         for i in range(n):
             u_[i] = 0
@@ -365,7 +406,7 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
     """
     (pop_model, pop_off, pop_n, reset_int, reset_off, src_off, src_len, inc_ptr, inc_conn,
      rec_cs, rec_cu, rec_cv, rec_ca) = pops
-    p0, p1, p2, p3, p4, ref_period = neur
+    p0, p1, p2, p3, p4, ref_period, tab = neur
     u, v, ref_end, pay, acc, stage, marker, dirty = state
     (c_pre, c_post, c_fmt, c_graded, c_lsh, c_rsh, c_wrap, c_nslots, c_stride, c_acc_off, c_delay,
      c_per_syn, c_staged, c_stage_off, c_ptr_off, c_syn_off, c_csc_off, c_wt_off, c_dly_off,
@@ -425,7 +466,7 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
                 ain[off:off + n] = 0
             reset_now = reset_int[p] > 0 and (t % reset_int[p]) == reset_off[p]
             counts[p] += update_population(pop_model[p], t, reset_now, off, n, ain, u, v, ref_end,
-                                           p0, p1, p2, p3, p4, ref_period, pay, rec_s, rec_u,
+                                           p0, p1, p2, p3, p4, ref_period, tab, pay, rec_s, rec_u,
                                            rec_v, rec_a, step, rec_cs[p], rec_cu[p], rec_cv[p],
                                            rec_ca[p])
         # 3. who sent something
