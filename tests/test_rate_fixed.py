@@ -123,3 +123,50 @@ def test_payload_must_fit_message_bits_and_spikes_are_not_recorded():
         le.simulate(net, 3, record={"r": "s"})
     tr = le.simulate(net, 3)
     assert tr["r"].s is None and tr["r"].u.shape == (3, 6)
+
+
+def test_rate_to_fixed_balanced_tracks_float_and_critical_keeps_statistics():
+    """Balanced: one 1000-step trajectory within 1% of the float trajectory's std at every
+    step. Critical (chaotic), reduced ensemble (12 x 600 steps): c(0) within 10% + 3 SE,
+    normalised auto-covariance curves within 0.05 RMS."""
+    from lava_eirate import analysis as A
+    from lava_eirate.network import tutorial_networks
+    from lava_eirate.rate_network import ei_rate_network
+    keys = ("shape_exc", "shape_inh", "weights", "dr_exc", "dr_inh", "bias_exc", "bias_inh")
+    nets = tutorial_networks()
+    p = nets["balanced"]
+    fx, rep = le.rate_to_fixed(p)
+    x = le.simulate(ei_rate_network(fx), 1000, record={"rate": "v"})["rate"].v / rep.state_scale
+    f = le.simulate_rate(*(p[k] for k in keys), 1000)
+    assert np.max(np.abs(x - f)) < 0.01 * f.std()
+    assert rep.params["bias_exc"]["rel_error"] < 1e-3 and rep.table_error <= 1.0
+    p = nets["critical"]
+    fx, rep = le.rate_to_fixed(p, num_steps=600)
+    net, S = ei_rate_network(fx), rep.state_scale
+    rng = np.random.default_rng(1)
+    c0, acov = {"f": [], "x": []}, {"f": [], "x": []}
+    for r in range(12):
+        r0 = rng.normal(0.0, 1.0, 400)
+        runs = {"f": le.simulate_rate(*(p[k] for k in keys), 600, r0=r0),
+                "x": le.simulate(net, 600, record={"rate": "v"},
+                                 init={"rate": {"v": np.rint(r0 * S).astype(np.int64)}})["rate"].v / S}
+        for k, arr in runs.items():
+            _, c = A.auto_covariance(arr, max_lag=50, offset=100)
+            c0[k].append(c[50])
+            acov[k].append(c)
+    a, b = np.array(c0["f"]), np.array(c0["x"])
+    se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size) / a.mean()
+    assert abs(b.mean() / a.mean() - 1) < 0.10 + 3 * se
+    af, ax = np.mean(acov["f"], 0), np.mean(acov["x"], 0)
+    assert np.sqrt(np.mean((af / af[50] - ax / ax[50]) ** 2)) < 0.05
+
+
+@pytest.mark.parametrize("change, match", [
+    (dict(dr_exc=1.0), r"dr_exc=1 cannot be represented.*\[0, 4095\]"),
+    (dict(dr_inh=1e-5), r"dr_inh=1e-05 cannot be represented"),
+])
+def test_rate_to_fixed_refuses_unrepresentable_values(change, match):
+    from lava_eirate.network import tutorial_networks
+    p = dict(tutorial_networks(n=40)["balanced"], **change)
+    with pytest.raises(ValueError, match=match):
+        le.rate_to_fixed(p, num_steps=50)
