@@ -83,3 +83,14 @@ def test_05_accelerate_a_lava_network(capsys, tmp_path):
     assert "bit-identical: True" in capsys.readouterr().out
     if (tmp_path / "lava_network.png").exists():
         assert (tmp_path / "lava_network.png").stat().st_size > 10_000
+
+
+@pytest.mark.lava
+def test_06_rate_network_fixed_point(capsys, tmp_path):
+    out = load("06_rate_network_fixed_point").main(small=True, out_dir=str(tmp_path))
+    assert out["same"]
+    assert out["balanced_error"] < 0.01 * out["float_std"]
+    assert out["acov_rms"] < 0.05
+    assert "erf table" in capsys.readouterr().out
+    if (tmp_path / "rate_fixed_point.png").exists():
+        assert (tmp_path / "rate_fixed_point.png").stat().st_size > 10_000
