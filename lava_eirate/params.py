@@ -390,9 +390,10 @@ class FixedRate(_NeuronModel):
         tab = V.int_param("table", table, L.V_MIN, L.V_MAX)
         if tab.ndim != 1 or tab.size < 1:
             raise ValueError(f"table must be a 1-D integer array with at least one entry, got shape {tab.shape}")
-        step = int(np.max(np.abs(np.diff(tab)))) if tab.size > 1 else 0
-        prod = step * ((1 << self.table_shift) - 1) + (1 << max(self.table_shift - 1, 0))
+        from .loihi.rate import interpolation_product
+        prod = interpolation_product(tab, self.table_shift)
         if prod > 2 ** 31 - 1:
+            step = int(np.max(np.abs(np.diff(tab))))
             raise ValueError(f"table steps up to {step} with table_shift={self.table_shift}: the "
                              f"interpolation product {prod} leaves int32 [-2**31, 2**31 - 1]; "
                              f"use a smaller table_shift (more entries)")

@@ -67,11 +67,9 @@ def ei_rate_network(params: dict, name: str = "rate") -> Network:
                          f"(shape_exc + shape_inh, shape_exc + shape_inh) W[post, pre]")
     net = Network()
     if not fixed:
-        w = V.float_param("weights", w)
-        dr = _per_pop("dr_exc", params["dr_exc"], "dr_inh", params["dr_inh"], n_e, n_i,
-                      lambda k, v, m: V.float_param(k, v, 0.0, 1.0, n=m))
-        bias = _per_pop("bias_exc", params["bias_exc"], "bias_inh", params["bias_inh"], n_e, n_i,
-                        lambda k, v, m: V.float_param(k, v, n=m))
+        from .simulators import rate_params
+        _, _, dr, bias, w = rate_params(*(params[k] for k in ("shape_exc", "shape_inh", "weights", "dr_exc",
+                                                              "dr_inh", "bias_exc", "bias_inh")))
         pop = net.add(FloatRate(n, dr, bias), name=name)
         net.connect(pop, pop, FloatSynapses(dr[:, None] * w, num_message_bits=24))
         return net

@@ -117,17 +117,6 @@ def _scale_candidates(s_max: float, biases) -> list:
     return [m * 2.0 ** b_exp / top for m in ms]
 
 
-def _weight_parts(W, dr_eff, n_e, S, P):
-    """Per presynaptic population: (cols, X = S dr W / P restricted to them)."""
-    n = W.shape[0]
-    out = {}
-    for pop, cols in (("exc", slice(0, n_e)), ("inh", slice(n_e, n))):
-        X = np.zeros_like(W)
-        X[:, cols] = S * dr_eff[:, None] * W[:, cols] / P
-        out[pop] = (cols, X)
-    return out
-
-
 def _limit(mode):
     lo, hi = mantissa_range(mode)
     step = 2 if mode is SignMode.MIXED else 1   # MIXED at 8 bits: even mantissas
@@ -257,8 +246,8 @@ def _quantize_weights(W, dr_eff, n_e, S, P, modes, rounding, seed):
     rng = np.random.default_rng(seed)
     mant = np.zeros(W.shape, np.int64)
     conns = {}
-    for pop, (cols, X) in _weight_parts(W, dr_eff, n_e, S, P).items():
-        part = X[:, cols]
+    for pop, cols in (("exc", slice(0, n_e)), ("inh", slice(n_e, W.shape[0]))):
+        part = S * dr_eff[:, None] * W[:, cols] / P
         if not np.any(part):
             continue
         mode = modes[pop]

@@ -22,6 +22,14 @@ def payload_max(num_message_bits: int) -> int:
     return 2 ** (int(num_message_bits) - 1) - 1
 
 
+def interpolation_product(table, table_shift: int) -> int:
+    """The largest intermediate of the interpolation, ``max|step| * (2**shift - 1) +
+    2**(shift - 1)``; the rule needs it inside int32."""
+    tab = np.asarray(table, np.int64)
+    step = int(np.max(np.abs(np.diff(tab)))) if tab.size > 1 else 0
+    return step * ((1 << table_shift) - 1) + (1 << max(table_shift - 1, 0))
+
+
 def erf_table(state_scale: float, payload_max: int, table_shift: int) -> np.ndarray:
     """``round(payload_max * erf(i * 2**table_shift / state_scale))`` for ``i = 0 .. L``,
     with ``L`` the first entry that rounds to ``payload_max`` (the rule saturates there).
@@ -81,8 +89,7 @@ def choose_table_shift(state_scale: float, payload_max: int, max_entries: int,
         tab = erf_table(state_scale, payload_max, shift)
         if tab.size > max_entries:
             break
-        step = int(np.max(np.abs(np.diff(tab)))) if tab.size > 1 else 0
-        if step * ((1 << shift) - 1) + (1 << max(shift - 1, 0)) > 2 ** 31 - 1:
+        if interpolation_product(tab, shift) > 2 ** 31 - 1:
             continue
         err = lookup_error(tab, shift, state_scale, payload_max)
         if best is None or err < best[2]:
