@@ -32,7 +32,7 @@ from . import _validate as V
 from ._sparse import checked, is_sparse
 from .loihi import limits as L
 from .loihi import network_kernel as NK
-from .loihi.kernels import FMT_PACKED, PACK_MASK, PACK_SHIFT
+from .loihi.kernels import FMT_DENSE, FMT_PACKED, PACK_MASK, PACK_SHIFT
 from .params import (FixedLIF, FixedLIFRefractory, FixedLIFReset, FixedRate, FixedSynapses, FixedTernaryLIF,
                      FloatLIF, FloatLIFRefractory, FloatLIFReset, FloatRate, FloatSynapses, FloatTernaryLIF)
 
@@ -48,6 +48,15 @@ RECORDABLE = ("s", "u", "v", "a")
 #: without a T x n array (memory grows with the spikes, not with T x n).
 RECORD_OPTIONS = RECORDABLE + ("events",)
 _I32 = np.iinfo(np.int32)
+#: ``num_threads=None`` uses every core for networks with at least this many synapses
+#: (below it a step is too short for threads to gain; see benchmarks/bench_threads.py).
+THREADS_MIN_SYNAPSES = 500_000
+#: A connection is accumulated on threads only when it has at least this many synapses,
+#: and a population updated on threads only when it has at least this many neurons.
+THREADS_MIN_CONN_SYNAPSES = 50_000
+THREADS_MIN_POP_NEURONS = 20_000
+#: Set to 1 in :func:`lava_eirate.sweep`'s worker processes (they already use the cores).
+_default_threads: int | None = None
 
 
 class SpikeSource:
@@ -492,10 +501,57 @@ class _Compiled:
             d = c.delays if isinstance(c.delays, np.ndarray) else np.full(pre.size, c.max_delay)
             dlys.append(np.asarray(d, np.uint8))
         pre = np.concatenate(pres)
-        order = np.argsort(pre, kind="stable")
+        # by presynaptic neuron, then target (stable: a target's synapses keep their order,
+        # so sums are formed as before; ascending targets let threads split each row)
+        order = np.lexsort((np.concatenate(words) & PACK_MASK, pre))
         indptr = np.zeros(conns[0].pre.n + 1, np.int64)
         np.cumsum(np.bincount(pre, minlength=conns[0].pre.n), out=indptr[1:])
         return indptr, np.concatenate(words)[order].astype(np.int32), np.concatenate(dlys)[order]
+
+    def thread_plan(self, num_threads: int) -> tuple:
+        """``(T, bnd, c_bnd_off)`` for :func:`run_network` (built once per ``T``): each
+        packed or CSC list with enough synapses gets a bounds table splitting every row
+        among ``T`` threads by post, cut where the synapse counts balance."""
+        T = int(num_threads)
+        C = len(self.conn_cols["pre"])
+        if T <= 1:
+            return (1, np.zeros(1, np.int64), np.full(C, -1, np.int64), 0)
+        plans = self.__dict__.setdefault("_thread_plans", {})
+        if T in plans:
+            return plans[T]
+        cols = self.conn_cols
+        indptr, packed, csc_idx = self.syn[0], self.syn[1], self.syn[2]
+        c_bnd_off = np.full(C, -1, np.int64)
+        parts, pos = [], 0
+        for k in range(C):
+            fmt = cols["fmt"][k]
+            if fmt == NK.FMT_DIRECT or cols["fused"][k] or cols["staged"][k]:
+                continue
+            n_pre = int(self.n[cols["pre"][k]])
+            n_post = int(self.n[cols["post"][k]]) if cols["post"][k] >= 0 else int(self.acc_size)
+            ip = indptr[cols["ptr_off"][k]:cols["ptr_off"][k] + n_pre + 1]
+            nnz = n_pre * n_post if fmt == FMT_DENSE else int(ip[-1])
+            if nnz < THREADS_MIN_CONN_SYNAPSES:
+                continue
+            if fmt == FMT_DENSE:
+                c_bnd_off[k] = 0  # split evenly by the kernel, no table
+                continue
+            seg_p = packed[cols["syn_off"][k]:cols["syn_off"][k] + nnz] if fmt == FMT_PACKED else packed[:0]
+            seg_c = csc_idx[cols["csc_off"][k]:cols["csc_off"][k] + nnz] if fmt == NK.FMT_CSC else csc_idx[:0]
+            cum = np.cumsum(NK.key_counts(seg_p, seg_c, fmt, n_post))
+            cuts = np.empty(T + 1, np.int64)
+            cuts[0], cuts[T] = 0, n_post
+            cuts[1:T] = np.searchsorted(cum, nnz * np.arange(1, T) / T, side="left") + 1
+            np.maximum.accumulate(np.minimum(cuts, n_post), out=cuts)
+            bnd = np.empty(n_pre * (T + 1), np.int64)
+            if NK.thread_bounds(ip, seg_p, seg_c, fmt, cuts, bnd):
+                c_bnd_off[k] = pos
+                parts.append(bnd)
+                pos += bnd.size
+        plan = (T, _cat(parts, np.int64) if parts else np.zeros(1, np.int64), c_bnd_off,
+                int(THREADS_MIN_POP_NEURONS))
+        plans[T] = plan
+        return plan
 
     def index(self, name) -> int:
         return self.net.populations[name].index
@@ -638,10 +694,12 @@ def check_recording(num_steps: int, bytes_per_step: int, what: str):
 class _Run:
     """Scratch arrays and recorders for one call of :func:`simulate` (or repeated steps)."""
 
-    def __init__(self, comp: _Compiled, spec: dict, num_steps: int, chunk_rows: int | None = None):
+    def __init__(self, comp: _Compiled, spec: dict, num_steps: int, chunk_rows: int | None = None,
+                 num_threads: int = 1):
         """``chunk_rows``: the most steps one call to :meth:`steps` runs (spikes go through a
         buffer of that many rows, then into ``s`` arrays or event lists)."""
         self.comp = comp
+        self.threads = comp.thread_plan(num_threads)
         P = len(comp.pops)
         chunk_rows = num_steps if chunk_rows is None else chunk_rows
         self.cols = tuple(np.full(P, -1, np.int64) for _ in RECORDABLE)
@@ -674,9 +732,20 @@ class _Run:
         comp = self.comp
         # spikes go through the chunk buffer (rows 0..k-1); u, v, a straight to their rows
         rec = (self.rec[0][:k],) + tuple(r[row0:row0 + k] if r.shape[0] else r for r in self.rec[1:])
-        counts = NK.run_network(st.t, k, comp.pop_arrays + self.cols, comp.neur,
-                                (st.u, st.v, st.ref_end, self.pay, st.acc, self.stage, self.marker,
-                                 self.dirty), comp.conn_arrays, comp.syn, comp.src_data, rec, self.work)
+        args = (st.t, k, comp.pop_arrays + self.cols, comp.neur,
+                (st.u, st.v, st.ref_end, self.pay, st.acc, self.stage, self.marker, self.dirty),
+                comp.conn_arrays, comp.syn, comp.src_data, rec, self.work, self.threads)
+        T = self.threads[0]
+        if T > 1:
+            import numba
+            before = numba.get_num_threads()
+            numba.set_num_threads(min(T, numba.config.NUMBA_NUM_THREADS))  # T parts, at most one per core
+            try:
+                counts = NK.run_network(*args)
+            finally:
+                numba.set_num_threads(before)
+        else:
+            counts = NK.run_network(*args)
         st.t += k
         if st.pay is not None:
             st.pay[:] = self.pay
@@ -713,8 +782,30 @@ def _check_finite(comp, st, run, steps_done):
                              f"{when}: the float network overflowed (weights, biases or inputs too large)")
 
 
+def resolve_threads(num_threads, num_synapses: int) -> int:
+    """The thread count a run uses: ``num_threads`` checked against the cores numba may
+    use (``NUMBA_NUM_THREADS``), or for None every core when the network has at least
+    :data:`THREADS_MIN_SYNAPSES` synapses (one inside :func:`lava_eirate.sweep` workers)."""
+    import numba
+    cores = int(numba.config.NUMBA_NUM_THREADS)
+    if num_threads is None:
+        if _default_threads is not None:
+            return min(_default_threads, cores)
+        return cores if num_synapses >= THREADS_MIN_SYNAPSES else 1
+    if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)):
+        raise TypeError(f"num_threads must be an int in [1, {cores}] or None, got {num_threads!r}")
+    if _default_threads is not None and int(num_threads) > _default_threads:
+        raise ValueError(f"num_threads = {num_threads} inside a lava_eirate.sweep worker: legal range "
+                         f"[1, {_default_threads}] there (the workers already use the cores, and the "
+                         f"OpenMP threads of a forked worker are not safe to start)")
+    if not 1 <= int(num_threads) <= cores:
+        raise ValueError(f"num_threads = {num_threads} is out of range: legal range [1, {cores}] "
+                         f"(the cores numba may use, NUMBA_NUM_THREADS)")
+    return int(num_threads)
+
+
 def simulate(net: Network, num_steps: int, record=None, *, state=None, init=None,
-             progress: bool | None = None) -> NetworkTrace:
+             progress: bool | None = None, num_threads: int | None = None) -> NetworkTrace:
     """Run a :class:`Network` for ``num_steps`` steps.
 
     Parameters
@@ -727,16 +818,19 @@ def simulate(net: Network, num_steps: int, record=None, *, state=None, init=None
     init : initial u and/or v per population, ``{"exc": {"v": v0}}`` (scalars or (n,);
         fixed: integers in [-(2**23 - 1), 2**23 - 1]).
     progress : progress bar on stderr (None: only on an interactive stderr for long runs).
+    num_threads : threads for the synaptic input, in [1, cores]; None: every core for
+        networks of at least :data:`THREADS_MIN_SYNAPSES` synapses, else 1. Each thread
+        adds into its own range of posts, so the result is bit-identical for any count.
 
     Returns
     -------
     A :class:`NetworkTrace`: ``trace["exc"].s`` (T, n) bool (int8 +-1 for ternary
     populations), ``.u``, ``.v`` (T, n) int32 (fixed) or float64; ``trace.final``.
     """
-    return _simulate(net, num_steps, record, state, init, progress, "simulate")
+    return _simulate(net, num_steps, record, state, init, progress, "simulate", num_threads)
 
 
-def _simulate(net, num_steps, record, state, init, progress, label) -> NetworkTrace:
+def _simulate(net, num_steps, record, state, init, progress, label, num_threads=None) -> NetworkTrace:
     from .simulators import Trace, _run_steps
     if not isinstance(net, Network):
         raise TypeError(f"net must be a lava_eirate.Network, got {type(net).__name__}")
@@ -745,7 +839,8 @@ def _simulate(net, num_steps, record, state, init, progress, label) -> NetworkTr
     comp = net.compiled()
     st = _initial_state(comp, state, init)
     from .simulators import chunk_steps
-    run = _Run(comp, spec, num_steps, chunk_steps(num_steps, comp.N, net.num_synapses))
+    run = _Run(comp, spec, num_steps, chunk_steps(num_steps, comp.N, net.num_synapses),
+               resolve_threads(num_threads, net.num_synapses))
     totals = np.zeros(len(comp.pops), np.int64)
 
     def chunk(t0, k):

@@ -71,7 +71,7 @@ def sweep(fn, params, client=None, *, processes: int | None = None, progress: bo
         from concurrent.futures import ProcessPoolExecutor, as_completed
         # fork where there is one: workers start at once, with numba's compiled kernels
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
             futures = [pool.submit(_call, fn, p) for p in items]
             try:
                 return _gather(futures, items, as_completed, id, bar)
@@ -79,6 +79,13 @@ def sweep(fn, params, client=None, *, processes: int | None = None, progress: bo
                 for fut in futures:
                     fut.cancel()
                 raise
+
+
+def _worker_init():
+    """A sweep worker runs its networks on one thread: the workers already use the cores
+    (and GNU OpenMP's threads do not survive a fork)."""
+    from . import engine
+    engine._default_threads = 1
 
 
 def _gather(futures, items, as_completed, key, bar) -> list:

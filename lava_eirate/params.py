@@ -673,7 +673,8 @@ class FixedSynapses(_Synapses):
         idx = np.flatnonzero(pay).astype(np.int32)
         acc = np.zeros(self.n_post, np.int64)
         graded = self.num_message_bits > 0
-        NK._acc_direct(idx, idx.size, 0, graded, pay, self.indptr, *self.storage(), self.n_post, acc, 0)
+        NK._acc_direct(idx, idx.size, 0, graded, pay, self.indptr, 1, 0, *self.storage(), self.n_post,
+                       0, self.n_post, acc, 0)
         if graded:  # numpy's int32 dot wraps before the shift
             acc = acc.astype(np.int32).astype(np.int64)
         e = self.weight_exp

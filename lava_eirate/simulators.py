@@ -122,7 +122,7 @@ def _single_population(neurons, synapses, num_steps, a_in, integer: bool):
     return net
 
 
-def _single_run(net, num_steps, record, u0, v0, state, progress, integer: bool) -> Trace:
+def _single_run(net, num_steps, record, u0, v0, state, progress, integer: bool, num_threads=None) -> Trace:
     from .engine import _simulate
     comp = net.compiled()
     n = net.populations["pop"].n
@@ -131,7 +131,7 @@ def _single_run(net, num_steps, record, u0, v0, state, progress, integer: bool) 
     else:
         st = _continue_state(comp, state, n)
     tr = _simulate(net, num_steps, {"pop": record}, st, None, progress,
-                   "simulate_fixed" if integer else "simulate_float")
+                   "simulate_fixed" if integer else "simulate_float", num_threads)
     out = tr["pop"]
     fin = tr.final
     acc = fin.pending(0)[0] if net.connections and net.connections[0].synapses is not None else np.zeros(n)
@@ -170,7 +170,7 @@ def _continue_state(comp, state: dict, n: int):
 
 def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps: int,
                    a_in=None, u0=0, v0=0, record=("s", "u", "v"), *, state=None,
-                   progress: bool | None = None) -> Trace:
+                   progress: bool | None = None, num_threads: int | None = None) -> Trace:
     """Run a Loihi LIF population with recurrent synapses, bit-exact with Lava 0.10.
 
     One population of the network engine (:func:`lava_eirate.simulate`).
@@ -187,6 +187,8 @@ def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps:
     state : optional ``trace.final`` of a previous run (u, v and the pending synaptic
         sum) to continue from; replaces u0 and v0.
     progress : show a progress bar (None: only on an interactive stderr for long runs).
+    num_threads : as in :func:`lava_eirate.simulate` (None: every core for large
+        networks); the result is the same for any count.
 
     Returns
     -------
@@ -199,11 +201,12 @@ def simulate_fixed(neurons: FixedLIF, synapses: FixedSynapses | None, num_steps:
         synapses = FixedSynapses(synapses)
     record = _record_spec(record)
     net = _single_population(neurons, synapses, num_steps, a_in, integer=True)
-    return _single_run(net, num_steps, record, u0, v0, state, progress, integer=True)
+    return _single_run(net, num_steps, record, u0, v0, state, progress, integer=True, num_threads=num_threads)
 
 
 def simulate_float(neurons: FloatLIF, weights, num_steps: int, a_in=None, u0=0.0, v0=0.0,
-                   record=("s", "u", "v"), *, progress: bool | None = None) -> Trace:
+                   record=("s", "u", "v"), *, progress: bool | None = None,
+                   num_threads: int | None = None) -> Trace:
     """Run a float LIF population (Lava's ``PyLifModelFloat`` + ``PyDenseModelFloat``).
 
     ``weights`` is an (n, n) float array or scipy.sparse matrix ``W[post, pre]``, a
@@ -217,7 +220,7 @@ def simulate_float(neurons: FloatLIF, weights, num_steps: int, a_in=None, u0=0.0
         syn = weights if isinstance(weights, FloatSynapses) else FloatSynapses(weights)
     record = _record_spec(record)
     net = _single_population(neurons, syn, num_steps, a_in, integer=False)
-    return _single_run(net, num_steps, record, u0, v0, None, progress, integer=False)
+    return _single_run(net, num_steps, record, u0, v0, None, progress, integer=False, num_threads=num_threads)
 
 
 def rate_params(shape_exc, shape_inh, weights, dr_exc, dr_inh, bias_exc, bias_inh):

@@ -41,7 +41,7 @@ Layout of the flattened network (prepared once by :mod:`lava_eirate.engine`):
 import math
 
 import numpy as np
-from numba import njit, types
+from numba import njit, prange, types
 from numba.extending import overload
 
 from .kernels import (FMT_CSC, FMT_DENSE, FMT_PACKED, PACK_MASK, PACK_SHIFT, PREFETCH_AHEAD,
@@ -255,6 +255,78 @@ def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p
     return spikes
 
 
+@njit(cache=True)
+def _gather(p, t, lo, hi, inc_ptr, inc_conn, c_fmt, c_pre, pop_off, c_acc_off, c_nslots, c_stride,
+            c_staged, c_lsh, c_rsh, c_wrap, acc, pay, ain):
+    """The input of step ``t`` of neurons ``lo .. hi`` of population ``p`` into ``ain``:
+    the sum of its connections' slots of this step (shifted by ``weight_exp``; the slots
+    are cleared) and of its direct sources' payloads. The first input is written, later
+    ones added (int32: wraps as Lava's InPort adds its sources); no input gives 0."""
+    off = pop_off[p]
+    a_ = ain[off + lo:off + hi]
+    m = hi - lo
+    first = True
+    for k in range(inc_ptr[p], inc_ptr[p + 1]):
+        c = inc_conn[k]
+        if c_fmt[c] == FMT_DIRECT:
+            s_off = pop_off[c_pre[c]] + lo
+            x_ = pay[s_off:s_off + m]
+            if first:
+                for i in range(m):
+                    a_[i] = x_[i]
+            else:
+                for i in range(m):
+                    a_[i] += x_[i]
+            first = False
+            continue
+        base = c_acc_off[c] + (t % c_nslots[c]) * c_stride[c] + lo
+        q_ = acc[base:base + m]
+        # staged slots hold shifted sums already
+        lsh = 0 if c_staged[c] else c_lsh[c]
+        rsh = 0 if c_staged[c] else c_rsh[c]
+        wf = False if c_staged[c] else c_wrap[c]
+        if first:
+            for i in range(m):
+                a_[i] = conn_out(q_[i], lsh, rsh, wf)
+                q_[i] = 0
+        else:
+            for i in range(m):
+                a_[i] += conn_out(q_[i], lsh, rsh, wf)
+                q_[i] = 0
+        first = False
+    if first:
+        a_[:] = 0
+
+
+@njit(cache=True, parallel=True)
+def _pop_threads(T, p, t, reset_now, inc_ptr, inc_conn, c_fmt, c_pre, pop_off, c_acc_off, c_nslots,
+                 c_stride, c_staged, c_lsh, c_rsh, c_wrap, acc, model, off, n, ain, u, v, ref_end, p0,
+                 p1, p2, vth, vth_lo, ref_period, tab, pay, rec_s, rec_u, rec_v, rec_a, row, cs, cu, cv,
+                 ca, spk):
+    """Gather, update and compact population ``p`` on ``T`` threads, each a contiguous
+    range of its neurons (a neuron's update reads only its own state and input: bit-
+    identical). Returns ``(spike count, senders)``; ``spk[off:]`` lists the senders in
+    ascending order, as :func:`_compact` does."""
+    counts = np.zeros(T, np.int64)
+    nloc = np.zeros(T, np.int64)
+    for th in prange(T):
+        lo, hi = th * n // T, (th + 1) * n // T
+        _gather(p, t, lo, hi, inc_ptr, inc_conn, c_fmt, c_pre, pop_off, c_acc_off, c_nslots, c_stride,
+                c_staged, c_lsh, c_rsh, c_wrap, acc, pay, ain)
+        counts[th] = update_population(model, t, reset_now, off + lo, hi - lo, ain, u, v, ref_end, p0, p1,
+                                       p2, vth, vth_lo, ref_period, tab, pay, rec_s, rec_u, rec_v, rec_a,
+                                       row, cs + lo if cs >= 0 else cs, cu + lo if cu >= 0 else cu,
+                                       cv + lo if cv >= 0 else cv, ca + lo if ca >= 0 else ca)
+        nloc[th] = _compact(pay, off + lo, hi - lo, spk)
+    pos = nloc[0]  # join the ranges' lists (moved forward: pos <= lo always)
+    for th in range(1, T):
+        lo = th * n // T
+        for i in range(nloc[th]):
+            spk[off + pos + i] = spk[off + lo + i] + lo
+        pos += nloc[th]
+    return counts.sum(), pos
+
+
 # -- synaptic accumulation -------------------------------------------------------------------
 
 @njit(cache=True, inline="always")
@@ -264,35 +336,44 @@ def _unpack(word):
 
 
 @njit(cache=True)
-def _acc_direct(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, wt, fmt, n_post,
-                target, base):
-    """Add one step's synaptic input into ``target[post]`` (no per-synapse delays)."""
+def _acc_direct(spk, nsp, p_off, graded, pay, ip, ps, th, packed, csc_idx, csc_w, wt, fmt, n_post,
+                lo, hi, target, base):
+    """Add one step's synaptic input into ``target[base + post]`` (no per-synapse delays).
+
+    The synapses of presynaptic ``j`` taken here are ``ip[j * ps + th] .. ip[j * ps + th +
+    1]`` (``ip = indptr, ps = 1, th = 0``: all of them; a thread's bounds table: those of
+    thread ``th``); of a dense matrix, the posts ``lo .. hi``.
+    """
     target = target[base:base + n_post]
     if fmt == FMT_PACKED:
         for q in range(nsp):
+            if q + 2 * PREFETCH_AHEAD < nsp:  # the row bounds further ahead
+                prefetch(ip, spk[q + 2 * PREFETCH_AHEAD] * ps + th)
             if q + PREFETCH_AHEAD < nsp:
                 jn = spk[q + PREFETCH_AHEAD]
-                for k in range(indptr[jn], indptr[jn + 1], 16):
+                for k in range(ip[jn * ps + th], ip[jn * ps + th + 1], 16):
                     prefetch(packed, k)
             j = spk[q]
+            k0, k1 = ip[j * ps + th], ip[j * ps + th + 1]
             if graded:
                 pj = pay[p_off + j]
-                for k in range(indptr[j], indptr[j + 1]):
+                for k in range(k0, k1):
                     w, post = _unpack(packed[k])
                     target[post] += contrib(w, pj)
             else:
-                for k in range(indptr[j], indptr[j + 1]):
+                for k in range(k0, k1):
                     w, post = _unpack(packed[k])
                     target[post] += w
     elif fmt == FMT_CSC:
         for q in range(nsp):
             j = spk[q]
+            k0, k1 = ip[j * ps + th], ip[j * ps + th + 1]
             if graded:
                 pj = pay[p_off + j]
-                for k in range(indptr[j], indptr[j + 1]):
+                for k in range(k0, k1):
                     target[csc_idx[k]] += contrib(csc_w[k], pj)
             else:
-                for k in range(indptr[j], indptr[j + 1]):
+                for k in range(k0, k1):
                     target[csc_idx[k]] += csc_w[k]
     else:  # FMT_DENSE: wt[j * n_post + post]
         for q in range(nsp):
@@ -300,10 +381,10 @@ def _acc_direct(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, wt
             row = j * n_post
             if graded:
                 pj = pay[p_off + j]
-                for i in range(n_post):
+                for i in range(lo, hi):
                     target[i] += contrib(wt[row + i], pj)
             else:
-                for i in range(n_post):
+                for i in range(lo, hi):
                     target[i] += wt[row + i]
 
 
@@ -329,43 +410,104 @@ def _add(target, idx, x, track, marker, dirty, nd):
 
 
 @njit(cache=True)
-def _acc_delayed(spk, nsp, p_off, graded, pay, indptr, packed, csc_idx, csc_w, wt, delays, fmt,
-                 n_post, target, dbase, track, marker, dirty):
+def _acc_delayed(spk, nsp, p_off, graded, pay, ip, ps, th, packed, csc_idx, csc_w, wt, delays, fmt,
+                 n_post, lo, hi, target, dbase, track, marker, dirty):
     """Per-synapse delays: add into ``target[dbase[d] + post]`` (``dbase[d]``: the slot of
-    step t + 1 + d, or the staging row of delay d). With ``track`` the touched entries
-    are listed in ``dirty`` (``marker`` flags them); returns how many."""
+    step t + 1 + d, or the staging row of delay d); synapses taken as in
+    :func:`_acc_direct`. With ``track`` the touched entries are listed in ``dirty``
+    (``marker`` flags them); returns how many."""
     nd = 0
     for q in range(nsp):
         j = spk[q]
         pj = pay[p_off + j]
         if fmt == FMT_DENSE:
             row = j * n_post
-            for i in range(n_post):
+            for i in range(lo, hi):
                 w = wt[row + i]
                 if w != 0:
                     nd = _add(target, dbase[delays[row + i]] + i, contrib(w, pj) if graded else w,
                               track, marker, dirty, nd)
-        elif fmt == FMT_PACKED:
+            continue
+        k0, k1 = ip[j * ps + th], ip[j * ps + th + 1]
+        if fmt == FMT_PACKED:
             if q + PREFETCH_AHEAD < nsp:
                 jn = spk[q + PREFETCH_AHEAD]
-                for k in range(indptr[jn], indptr[jn + 1], 16):
+                for k in range(ip[jn * ps + th], ip[jn * ps + th + 1], 16):
                     prefetch(packed, k)
-                for k in range(indptr[jn], indptr[jn + 1], 64):
+                for k in range(ip[jn * ps + th], ip[jn * ps + th + 1], 64):
                     prefetch(delays, k)
             if not graded and not track:  # the common case, kept lean
-                for k in range(indptr[j], indptr[j + 1]):
+                for k in range(k0, k1):
                     w, post = _unpack(packed[k])
                     target[dbase[delays[k]] + post] += w
                 continue
-            for k in range(indptr[j], indptr[j + 1]):
+            for k in range(k0, k1):
                 w, post = _unpack(packed[k])
                 nd = _add(target, dbase[delays[k]] + post, contrib(w, pj) if graded else w,
                           track, marker, dirty, nd)
         else:
-            for k in range(indptr[j], indptr[j + 1]):
+            for k in range(k0, k1):
                 nd = _add(target, dbase[delays[k]] + csc_idx[k],
                           contrib(csc_w[k], pj) if graded else csc_w[k], track, marker, dirty, nd)
     return nd
+
+
+@njit(cache=True, parallel=True)
+def _acc_threads(T, spk, nsp, p_off, graded, pay, bnd, packed, csc_idx, csc_w, wt, delays, per_syn,
+                 fmt, n_post, target, base, dbase, marker, dirty):
+    """:func:`_acc_direct` (or, with ``per_syn``, untracked :func:`_acc_delayed`) on ``T``
+    threads, thread ``th`` taking the synapses onto its own range of posts (``bnd``: the
+    bounds table of :func:`thread_bounds`; a dense matrix is split evenly). No two threads
+    write one entry and each entry receives its additions in the single-thread order, so
+    the result is bit-identical, floats included."""
+    for th in prange(T):
+        lo, hi = th * n_post // T, (th + 1) * n_post // T
+        if per_syn:
+            _acc_delayed(spk, nsp, p_off, graded, pay, bnd, T + 1, th, packed, csc_idx, csc_w, wt,
+                         delays, fmt, n_post, lo, hi, target, dbase, False, marker, dirty)
+        else:
+            _acc_direct(spk, nsp, p_off, graded, pay, bnd, T + 1, th, packed, csc_idx, csc_w, wt,
+                        fmt, n_post, lo, hi, target, base)
+
+
+@njit(cache=True)
+def key_counts(packed, csc_idx, fmt, K):
+    """Synapses per post (the column index of a packed or CSC list), ``(K,)`` int64."""
+    out = np.zeros(K, np.int64)
+    if fmt == FMT_PACKED:
+        for k in range(packed.shape[0]):
+            out[packed[k] & PACK_MASK] += 1
+    else:
+        for k in range(csc_idx.shape[0]):
+            out[csc_idx[k]] += 1
+    return out
+
+
+@njit(cache=True)
+def thread_bounds(indptr, packed, csc_idx, fmt, cuts, bnd):
+    """Fill ``bnd`` ((n_pre, T + 1) flat int64) with where each thread's synapses of each
+    presynaptic row start: thread ``th`` takes the posts ``cuts[th] <= post < cuts[th +
+    1]``. Returns False where some row's posts are not ascending (no table then)."""
+    T = cuts.shape[0] - 1
+    n_pre = indptr.shape[0] - 1
+    for j in range(n_pre):
+        k0, k1 = indptr[j], indptr[j + 1]
+        prev = -1
+        th = 0
+        bnd[j * (T + 1)] = k0
+        for k in range(k0, k1):
+            post = np.int64(packed[k] & PACK_MASK) if fmt == FMT_PACKED else np.int64(csc_idx[k])
+            if post < prev:
+                return False
+            prev = post
+            while th < T - 1 and post >= cuts[th + 1]:
+                th += 1
+                bnd[j * (T + 1) + th] = k
+        while th < T - 1:
+            th += 1
+            bnd[j * (T + 1) + th] = k1
+        bnd[j * (T + 1) + T] = k1
+    return True
 
 
 @njit(cache=True)
@@ -397,8 +539,14 @@ def _compact(pay, off, n, spk):
 # -- the step loop --------------------------------------------------------------------------
 
 @njit(cache=True)
-def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, work):
+def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, work, threads):
     """Run ``num_steps`` steps of a flattened network; state is updated in place.
+
+    ``threads = (T, bnd, c_bnd_off, min_n)``: with ``T > 1``, each connection with
+    ``c_bnd_off[c] >= 0`` is accumulated on ``T`` threads (:func:`_acc_threads`; its bounds
+    table at ``bnd[c_bnd_off[c]:]``) and populations of at least ``min_n`` neurons are
+    gathered, updated and compacted on ``T`` threads (:func:`_pop_threads`); the rest
+    stays on this thread.
 
     ``t0`` is the number of steps already run (Lava's ``time_step`` of the first step is
     ``t0 + 1``); recorded step ``k`` goes to row ``k`` of the ``rec`` arrays (callers pass
@@ -414,6 +562,7 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
     indptr, packed, csc_idx, csc_w, wt, delays = syn
     rec_s, rec_u, rec_v, rec_a = rec
     ain, spk, nspk = work
+    T, bnd, c_bnd_off, min_n = threads
     P = pop_model.shape[0]
     C = c_pre.shape[0]  # connections, then fused lists (post -1: absolute targets in acc)
     counts = np.zeros(P, np.int64)
@@ -432,45 +581,26 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
             if pop_model[p] == MODEL_SOURCE:
                 continue
             off, n = pop_off[p], pop_n[p]
-            first = True  # the first input is written, later ones added (int32: wraps as Lava's InPort)
-            for k in range(inc_ptr[p], inc_ptr[p + 1]):
-                c = inc_conn[k]
-                a_ = ain[off:off + n]
-                if c_fmt[c] == FMT_DIRECT:
-                    s_off = pop_off[c_pre[c]]
-                    x_ = pay[s_off:s_off + n]
-                    if first:
-                        for i in range(n):
-                            a_[i] = x_[i]
-                    else:
-                        for i in range(n):
-                            a_[i] += x_[i]
-                    first = False
-                    continue
-                base = c_acc_off[c] + (t % c_nslots[c]) * c_stride[c]
-                q_ = acc[base:base + n]
-                # staged slots hold shifted sums already
-                lsh = 0 if c_staged[c] else c_lsh[c]
-                rsh = 0 if c_staged[c] else c_rsh[c]
-                wf = False if c_staged[c] else c_wrap[c]
-                if first:
-                    for i in range(n):
-                        a_[i] = conn_out(q_[i], lsh, rsh, wf)
-                        q_[i] = 0
-                else:
-                    for i in range(n):
-                        a_[i] += conn_out(q_[i], lsh, rsh, wf)
-                        q_[i] = 0
-                first = False
-            if first:
-                ain[off:off + n] = 0
             reset_now = reset_int[p] > 0 and (t % reset_int[p]) == reset_off[p]
+            if T > 1 and n >= min_n:
+                c_, k_ = _pop_threads(T, p, t, reset_now, inc_ptr, inc_conn, c_fmt, c_pre, pop_off, c_acc_off,
+                                      c_nslots, c_stride, c_staged, c_lsh, c_rsh, c_wrap, acc, pop_model[p],
+                                      off, n, ain, u, v, ref_end, p0, p1, p2, p3, p4, ref_period, tab, pay,
+                                      rec_s, rec_u, rec_v, rec_a, step, rec_cs[p], rec_cu[p], rec_cv[p],
+                                      rec_ca[p], spk)
+                counts[p] += c_
+                nspk[p] = k_
+                continue
+            _gather(p, t, 0, n, inc_ptr, inc_conn, c_fmt, c_pre, pop_off, c_acc_off, c_nslots, c_stride,
+                    c_staged, c_lsh, c_rsh, c_wrap, acc, pay, ain)
             counts[p] += update_population(pop_model[p], t, reset_now, off, n, ain, u, v, ref_end,
                                            p0, p1, p2, p3, p4, ref_period, tab, pay, rec_s, rec_u,
                                            rec_v, rec_a, step, rec_cs[p], rec_cu[p], rec_cv[p],
                                            rec_ca[p])
-        # 3. who sent something
+        # 3. who sent something (populations updated on threads have been compacted there)
         for p in range(P):
+            if T > 1 and pop_n[p] >= min_n and pop_model[p] != MODEL_SOURCE:
+                continue
             nspk[p] = _compact(pay, pop_off[p], pop_n[p], spk)
             if pop_model[p] == MODEL_SOURCE:
                 counts[p] += nspk[p]
@@ -487,24 +617,36 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
             sp = spk[p_off:p_off + nsp]
             ip = indptr[c_ptr_off[c]:c_ptr_off[c] + pop_n[pre] + 1]
             s0, k0, w0 = c_syn_off[c], c_csc_off[c], c_wt_off[c]
+            par = T > 1 and c_bnd_off[c] >= 0
+            b_ = bnd[c_bnd_off[c]:] if par else bnd
             if c_per_syn[c]:
                 ns = c_nslots[c]
                 if c_staged[c]:
                     for d in range(ns):
                         dbase[d] = c_stage_off[c] + d * n_post
-                    nd = _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, packed[s0:], csc_idx[k0:],
-                                      csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt, n_post, stage,
-                                      dbase, True, marker, dirty)
+                    nd = _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, 1, 0, packed[s0:],
+                                      csc_idx[k0:], csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt,
+                                      n_post, 0, n_post, stage, dbase, True, marker, dirty)
                     _flush(stage, c_stage_off[c], marker, dirty, nd, n_post, acc, c_acc_off[c],
                            ns, t, c_lsh[c], c_rsh[c], c_wrap[c])
+                    continue
+                for d in range(ns):
+                    dbase[d] = c_acc_off[c] + ((t + 1 + d) % ns) * c_stride[c]
+                if par:
+                    _acc_threads(T, sp, nsp, p_off, c_graded[c], pay, b_, packed[s0:], csc_idx[k0:],
+                                 csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], True, fmt, n_post, acc,
+                                 0, dbase, marker, dirty)
                 else:
-                    for d in range(ns):
-                        dbase[d] = c_acc_off[c] + ((t + 1 + d) % ns) * c_stride[c]
-                    _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, packed[s0:], csc_idx[k0:],
-                                 csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt, n_post, acc,
-                                 dbase, False, marker, dirty)
+                    _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, 1, 0, packed[s0:], csc_idx[k0:],
+                                 csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt, n_post, 0, n_post,
+                                 acc, dbase, False, marker, dirty)
             else:
-                slot = (t + 1 + c_delay[c]) % c_nslots[c]
-                _acc_direct(sp, nsp, p_off, c_graded[c], pay, ip, packed[s0:], csc_idx[k0:],
-                            csc_w[k0:], wt[w0:], fmt, n_post, acc, c_acc_off[c] + slot * c_stride[c])
+                base = c_acc_off[c] + ((t + 1 + c_delay[c]) % c_nslots[c]) * c_stride[c]
+                if par:
+                    _acc_threads(T, sp, nsp, p_off, c_graded[c], pay, b_, packed[s0:], csc_idx[k0:],
+                                 csc_w[k0:], wt[w0:], delays, False, fmt, n_post, acc, base, dbase,
+                                 marker, dirty)
+                else:
+                    _acc_direct(sp, nsp, p_off, c_graded[c], pay, ip, 1, 0, packed[s0:], csc_idx[k0:],
+                                csc_w[k0:], wt[w0:], fmt, n_post, 0, n_post, acc, base)
     return counts
