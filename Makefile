@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 
 DOCS_OUT ?= docs/_build/html
 
-.PHONY: venv test docs demo bench clean
+.PHONY: venv test docs demo bench peers clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,11 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	"$(PY)" benchmarks/bench_core.py
+
+# NEST and Brian2 beside lava_eirate on the Brunel network (benchmarks/bench_peers.py)
+peers: $(STAMP)
+	"$(PY)" -m pip install --disable-pip-version-check -q -e ".[peers]"
+	PYTHONPATH=benchmarks "$(PY)" benchmarks/bench_peers.py
 
 clean:
 	rm -rf "$(VENV)" .pytest_cache .hypothesis build *.egg-info docs/_build

@@ -1,0 +1,298 @@
+"""Brunel (2000) model A in NEST, Brian2 and lava_eirate: wall time per simulated second.
+
+    PYTHONPATH=benchmarks python benchmarks/bench_peers.py [--n 12500] [--seconds 1]
+        [--threads 1 2] [--only nest brian2 lava_eirate] [--out ...]
+
+The model (Brunel 2000, J Comput Neurosci 8:183, model A; NEST's ``brunel_delta_nest``):
+N_E = 0.8 N excitatory and N_I = 0.2 N inhibitory identical LIF neurons with delta
+synapses, tau_m = 20 ms, V_th = 20 mV, V_reset = 10 mV, tau_ref = 2 ms; every neuron
+receives C_E = 0.1 N_E excitatory (J = 0.1 mV) and C_I = 0.1 N_I inhibitory (-g J, g = 5)
+recurrent inputs with delay D = 1.5 ms, and C_E external Poisson inputs at eta = 2 times
+the threshold rate nu_thr = V_th / (J C_E tau_m); dt = 0.1 ms.
+
+Each simulator runs in its own process (peak resident memory is that process's), build
+(network construction, compilation where there is one) and run timed apart:
+
+* NEST 3.10 ``iaf_psc_delta`` + ``poisson_generator``, ``fixed_indegree`` (multapses as
+  NEST's default), ``local_num_threads`` = threads;
+* Brian2 ``cpp_standalone`` (OpenMP threads = threads; compile time in build; a fresh
+  project directory per run) and the
+  ``cython`` runtime (1 thread), ``PoissonInput``, in-degrees drawn with numpy;
+* lava_eirate float (``FloatLIFRefractory``: Lava's ``PyLifRefractoryModelFloat`` rules)
+  and fixed point (``FixedLIFRefractory``), one population, one connection with a
+  constant delay of 15 steps. Lava's LIF resets to 0 and leaks to 0, so v is the membrane
+  potential minus V_reset: threshold 10 mV, leak towards -10 mV (bias = -10 mV dt/tau_m).
+  Fixed point: 1280 units per mV, so J = 128 units = mantissa 2 << (0 + 6), -gJ =
+  -10 << 6, vth = 200 << 6, dv = round(4096 dt / tau_m) = 20 (tau_m 20.48 ms, -2.4%),
+  bias = -1 << 6, du = 4095. The external Poisson input is precomputed (a SpikeSource
+  of counts x J feeding the population directly; its memory is in the peak), cyclic with
+  a 200 ms period.
+
+Reported per simulator and thread count: build s, run s per simulated second, recurrent
+synaptic events/s (spikes x 1250 targets), peak RSS (the process and any child: Brian2's
+standalone binary) per synapse, resident memory once built (construction temporaries
+freed) per synapse, lava_eirate's own synapse storage per synapse, mean rate against
+the mean-field (Siegert) prediction of lava_eirate.meanfield. Peers missing from the
+environment (``pip install 'lava_eirate[peers]'``) are skipped with the reason.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import textwrap
+
+from _report import write_json
+
+COMMON = """
+import json, resource, sys, time
+import numpy as np
+N, SECONDS, THREADS, SEED = {n}, {seconds}, {threads}, 0
+NE = int(0.8 * N); NI = N - NE
+CE, CI = int(0.1 * NE), int(0.1 * NI)
+J, G, ETA, D, DT, TAU, VTH, VR, TREF = 0.1, 5.0, 2.0, 1.5, 0.1, 20.0, 20.0, 10.0, 2.0
+NU_THR = VTH / (J * CE * TAU)            # 1/ms
+NU_EXT = ETA * NU_THR                     # per external input, 1/ms
+def peak():  # this process or a child it ran (Brian2's standalone binary)
+    return max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) * 1024
+def rss_now():
+    import gc
+    gc.collect()
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize()
+def report(**kw):
+    kw.update(peak_rss=peak())
+    print("RESULT " + json.dumps(kw))
+"""
+
+NEST = COMMON + """
+import nest
+nest.set_verbosity("M_ERROR")
+t0 = time.perf_counter()
+nest.ResetKernel()
+nest.SetKernelStatus(dict(resolution=DT, local_num_threads=THREADS, rng_seed=SEED + 1))
+params = dict(C_m=1.0, tau_m=TAU, t_ref=TREF, E_L=0.0, V_reset=VR, V_m=0.0, V_th=VTH)
+exc = nest.Create("iaf_psc_delta", NE, params=params)
+inh = nest.Create("iaf_psc_delta", NI, params=params)
+noise = nest.Create("poisson_generator", params=dict(rate=NU_EXT * CE * 1000.0))
+rec = nest.Create("spike_recorder")
+nest.CopyModel("static_synapse", "ex", dict(weight=J, delay=D))
+nest.CopyModel("static_synapse", "in", dict(weight=-G * J, delay=D))
+nest.Connect(noise, exc + inh, syn_spec="ex")
+nest.Connect(exc, exc + inh, dict(rule="fixed_indegree", indegree=CE), "ex")
+nest.Connect(inh, exc + inh, dict(rule="fixed_indegree", indegree=CI), "in")
+nest.Connect(exc + inh, rec)
+nest.Prepare()
+nest.Run(0.1)  # connection infrastructure built here (NEST 3: on the first run)
+build = time.perf_counter() - t0
+rss_built = rss_now()
+t1 = time.perf_counter()
+nest.Run(SECONDS * 1000.0)
+run = time.perf_counter() - t1
+nest.Cleanup()
+spikes = int(nest.GetStatus(rec, "n_events")[0])
+report(build_s=build, run_s=run, spikes=spikes, synapses=int(nest.GetKernelStatus("num_connections")) - N - N,
+       rss_built=rss_built)
+"""
+
+BRIAN2 = COMMON + """
+import os
+import brian2 as b2
+MODE = "{mode}"
+t0 = time.perf_counter()
+if MODE == "cpp_standalone":
+    b2.set_device("cpp_standalone", build_on_run=False, directory="{workdir}")
+    b2.prefs.devices.cpp_standalone.openmp_threads = THREADS
+else:
+    b2.prefs.codegen.target = "cython"
+b2.defaultclock.dt = DT * b2.ms
+b2.seed(SEED)
+G_ = b2.NeuronGroup(N, "dv/dt = -v / (TAU * ms) : volt (unless refractory)", threshold="v > VTH * mV",
+                    reset="v = VR * mV", refractory=TREF * b2.ms, method="exact",
+                    namespace=dict(TAU=TAU, VTH=VTH, VR=VR, ms=b2.ms, mV=b2.mV))
+rng = np.random.default_rng(SEED)
+post = np.repeat(np.arange(N), CE)
+pre_e = rng.integers(0, NE, N * CE)
+post_i = np.repeat(np.arange(N), CI)
+pre_i = NE + rng.integers(0, NI, N * CI)
+S = b2.Synapses(G_, G_, "w : volt", on_pre="v += w", delay=D * b2.ms)
+S.connect(i=np.concatenate([pre_e, pre_i]), j=np.concatenate([post, post_i]))
+S.w[:N * CE] = J * b2.mV
+S.w[N * CE:] = -G * J * b2.mV
+P = b2.PoissonInput(G_, "v", CE, NU_EXT * 1000.0 * b2.Hz, weight=J * b2.mV)
+M = b2.SpikeMonitor(G_, record=False)
+net = b2.Network(G_, S, P, M)
+if MODE == "cpp_standalone":
+    net.run(SECONDS * b2.second)
+    t1 = time.perf_counter()
+    b2.device.build(directory="{workdir}", compile=True, run=False)
+    build = time.perf_counter() - t0
+    t2 = time.perf_counter()
+    b2.device.run(directory="{workdir}")
+    run = time.perf_counter() - t2
+    spikes = int(M.num_spikes)
+    rss_built = None  # the network lives in the standalone binary: its peak is peak_rss
+else:
+    net.run(1 * b2.ms)  # code generation and compilation
+    build = time.perf_counter() - t0
+    rss_built = rss_now()
+    t2 = time.perf_counter()
+    net.run(SECONDS * b2.second)
+    run = time.perf_counter() - t2
+    spikes = int(M.num_spikes)
+report(build_s=build, run_s=run, spikes=spikes, synapses=int(N * (CE + CI)), rss_built=rss_built)
+"""
+
+LAVA_EIRATE = COMMON + """
+import lava_eirate as le
+from lava_eirate.network import fixed_indegree
+FIXED = {fixed}
+STEPS = int(round(SECONDS * 1000.0 / DT))
+DELAY = int(round(D / DT)) - 1          # a spike at step t arrives at t + 1 + delay
+REF = int(round(TREF / DT))
+t0 = time.perf_counter()
+rng = np.random.default_rng(SEED)
+import scipy.sparse as sp
+A = sp.hstack([fixed_indegree(N, NE, CE, rng), fixed_indegree(N, NI, CI, rng)], format="csr")
+A.data = np.where(A.indices < NE, 1.0, -G).astype(np.float64)   # in units of J
+PERIOD = min(STEPS, 2000)
+counts = rng.poisson(NU_EXT * CE * DT, (PERIOD, N))
+net = le.Network()
+if FIXED:
+    S = 1280.0                                     # units per mV
+    jm = int(round(J * S)) >> 6                    # 2
+    A.data = (A.data * jm).astype(np.int64)
+    dv = int(round(4096 * DT / TAU))
+    net.add(le.FixedLIFRefractory(N, du=4095, dv=dv, vth=int(round((VTH - VR) * S)) >> 6,
+                                  bias_mant=-1, bias_exp=6, refractory_period=REF), name="pop")
+    net.connect("pop", "pop", le.FixedSynapses(A, weight_exp=0), delays=DELAY)
+    src = (counts * jm).astype(np.int32)
+else:
+    A.data = A.data * J
+    net.add(le.FloatLIFRefractory(N, du=1.0, dv=DT / TAU, vth=VTH - VR, bias=-VR * DT / TAU,
+                                  refractory_period=REF), name="pop")
+    net.connect("pop", "pop", le.FloatSynapses(A), delays=DELAY)
+    src = counts * J
+del counts, A   # the engine keeps its own copies
+net.connect(net.add(le.SpikeSource(src), name="ext"), "pop")
+del src
+synapses = net.num_synapses
+le.simulate(net, 2, record={{"pop": "events"}}, num_threads=THREADS)   # JIT (cached) and flattening
+build = time.perf_counter() - t0
+rss_built = rss_now()
+t1 = time.perf_counter()
+tr = le.simulate(net, STEPS, record={{"pop": "events"}}, num_threads=THREADS, progress=False)
+run = time.perf_counter() - t1
+comp = net.compiled()
+engine_bytes = sum(a.nbytes for a in comp.syn)
+report(build_s=build, run_s=run, spikes=int(tr["pop"].num_spikes), synapses=int(synapses),
+       engine_bytes_per_synapse=engine_bytes / synapses, rss_built=rss_built)
+"""
+
+
+def mean_field_rate(n):
+    """Brunel's stationary rate (Hz) from lava_eirate.meanfield (diffusion approximation)."""
+    from lava_eirate import meanfield as mf
+    ne = int(0.8 * n)
+    ni = n - ne
+    ce, ci = int(0.1 * ne), int(0.1 * ni)
+    j, g = 0.1, 5.0
+    nu_ext = 2.0 * 20.0 / (j * ce * 20e-3)  # Hz per external input
+    K = [[ce, ci], [ce, ci]]
+    J = [[j, -g * j], [j, -g * j]]
+    nu = mf.firing_rates(J=J, K=K, tau_m=20e-3, tau_r=2e-3, v_th=20.0, v_reset=10.0, J_ext=j,
+                         K_ext=ce, nu_ext=nu_ext, on_unstable="ignore")
+    return float(nu[0])
+
+
+def run_peer(label, script, timeout):
+    try:
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             timeout=timeout, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+    except subprocess.TimeoutExpired:
+        return dict(simulator=label, skipped=f"timed out after {timeout} s")
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")]
+    if out.returncode != 0 or not lines:
+        err = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        return dict(simulator=label, skipped=f"failed: {err}")
+    return dict(simulator=label, **json.loads(lines[-1][7:]))
+
+
+def have(module):
+    import importlib.util
+    return importlib.util.find_spec(module) is not None
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, nargs="+", default=[12_500], help="network sizes N")
+    ap.add_argument("--seconds", type=float, default=1.0, help="simulated seconds")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--only", nargs="+", default=["nest", "brian2", "lava_eirate"])
+    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per simulator run")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "bench_peers.json"))
+    args = ap.parse_args(argv)
+    workdir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "_brian2_standalone")
+    # (one directory per size and thread count: a reused project keeps stale build files)
+    rows = []
+    for n in args.n:
+        theory = mean_field_rate(n)
+        fill = dict(n=n, seconds=args.seconds)
+        plan = []
+        for T in args.threads:
+            if "nest" in args.only:
+                plan.append(("NEST 3.10 iaf_psc_delta", T, NEST, "nest"))
+            if "brian2" in args.only:
+                plan.append(("Brian2 cpp_standalone", T, BRIAN2.replace("{mode}", "cpp_standalone")
+                             .replace("{workdir}", f"{workdir}_{n}_{T}"), "brian2"))
+            if "lava_eirate" in args.only:
+                plan.append(("lava_eirate float", T, LAVA_EIRATE.replace("{fixed}", "False"), "lava_eirate"))
+                plan.append(("lava_eirate fixed point", T, LAVA_EIRATE.replace("{fixed}", "True"), "lava_eirate"))
+        if "brian2" in args.only:
+            plan.append(("Brian2 cython runtime", 1, BRIAN2.replace("{mode}", "cython").replace("{workdir}", workdir),
+                         "brian2"))
+        for label, T, script, module in plan:
+            if not have(module):
+                rows.append(dict(simulator=label, N=n, threads=T,
+                                 skipped=f"{module} is not installed (pip install 'lava_eirate[peers]')"))
+                print(f"{label:<26} T={T}: skipped ({module} not installed)", flush=True)
+                continue
+            code = textwrap.dedent(script).format(threads=T, **fill)
+            r = run_peer(label, code, args.timeout)
+            r.update(N=n, threads=T, theory_rate_hz=theory)
+            if "skipped" not in r:
+                sim_s = args.seconds
+                r["run_s_per_sim_s"] = r["run_s"] / sim_s
+                r["rate_hz"] = r["spikes"] / n / sim_s
+                r["events_per_s"] = r["spikes"] * r["synapses"] / n / r["run_s"]
+                r["rss_bytes_per_synapse"] = r["peak_rss"] / r["synapses"]
+                if r.get("rss_built"):
+                    r["built_bytes_per_synapse"] = r["rss_built"] / r["synapses"]
+            rows.append(r)
+            print(f"{label:<26} T={T}: " + (r["skipped"] if "skipped" in r else
+                  f"build {r['build_s']:.1f} s, run {r['run_s_per_sim_s']:.2f} s/s, {r['rate_hz']:.1f} Hz"),
+                  flush=True)
+    head = (f"{'simulator':<26} {'N':>6} {'T':>2} | {'build s':>7} {'run s/sim s':>11} {'events/s':>9} | "
+            f"{'peak GB':>7} {'B/syn':>6} {'built':>6} | {'rate Hz':>7} {'theory':>6}")
+    print()
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        if "skipped" in r:
+            print(f"{r['simulator']:<26} {r['N']:>6} {r['threads']:>2} | skipped: {r['skipped']}")
+            continue
+        print(f"{r['simulator']:<26} {r['N']:>6} {r['threads']:>2} | {r['build_s']:7.1f} "
+              f"{r['run_s_per_sim_s']:11.2f} {r['events_per_s']:9.2e} | {r['peak_rss'] / 1e9:7.2f} "
+              f"{r['rss_bytes_per_synapse']:6.1f} {r.get('built_bytes_per_synapse', float('nan')):6.1f} | "
+              f"{r['rate_hz']:7.1f} {r['theory_rate_hz']:6.1f}")
+    print("(B/syn: peak resident bytes per recurrent synapse; built: resident once built, "
+          "before the run; lava_eirate's synapse arrays: 4.0 B/syn fixed point, 12.0 float)")
+    write_json(args.out, dict(rows=rows, python=platform.python_version(), machine=platform.machine(),
+                              cpu_count=os.cpu_count(), seconds=args.seconds))
+
+
+if __name__ == "__main__":
+    main()
