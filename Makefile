@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml scripts/find_python310.sh
 	if [ -x "$(PY)" ] && ! "$(PY)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 		echo "removing $(VENV): it is not Python 3.10"; rm -rf "$(VENV)"; fi; \
 	if [ ! -x "$(PY)" ]; then echo "creating $(VENV) with $$PY310"; "$$PY310" -m venv "$(VENV)"; fi
-	"$(PY)" -m pip install --disable-pip-version-check -q -e ".[test,plot,docs,scale]"
+	"$(PY)" -m pip install --disable-pip-version-check -q -e ".[test,plot,docs,scale,nir]"
 	@touch "$(STAMP)"
 
 test: docs

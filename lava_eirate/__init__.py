@@ -19,7 +19,8 @@ __version__ = "0.1.0"
 _LAZY = {"EIRateNetwork": "proc", "EILIFNetwork": "proc", "from_lava": "lava_import", "run_lava": "lava_import",
          "convert_rate_to_lif_params": "convert", "float_to_fixed": "convert", "fixed_to_float": "convert",
          "sweep": "parallel", "rate_to_fixed": "convert"}
-_SUBMODULES = ("golden", "meanfield", "network", "analysis", "convert", "proc", "ratemodels", "plot", "parallel")
+_SUBMODULES = ("golden", "meanfield", "network", "analysis", "convert", "proc", "ratemodels", "plot", "parallel",
+               "nir")
 
 
 def __getattr__(name):

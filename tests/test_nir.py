@@ -1,0 +1,227 @@
+"""NIR graphs in and out (float): load against a step-by-step transcription of the NIR
+equations discretized as documented, export/load round trips (in memory and through the
+HDF5 file), and clear errors for malformed graphs."""
+import numpy as np
+import pytest
+
+nir = pytest.importorskip("nir")
+
+import lava_eirate as le  # noqa: E402
+from lava_eirate import nir as lnir  # noqa: E402
+
+DT = 1e-3
+
+
+def _graph(rng, delay_steps=(2, 0, 3, 1)):
+    """Input(3) -> Affine -> CubaLIF(5) -> Linear -> Delay -> LIF(4) -> Output, with a
+    recurrent Linear on the LIF and a Scale -> LI read-out."""
+    w1 = rng.normal(0.0, 2.0, (5, 3))
+    b1 = rng.uniform(0.0, 0.5, 5)
+    w2 = rng.normal(0.5, 1.0, (4, 5))
+    wr = rng.normal(0.0, 0.6, (4, 4))
+    nodes = {
+        "in": nir.Input(input_type={"input": np.array([3])}),
+        "aff": nir.Affine(weight=w1, bias=b1),
+        "cuba": nir.CubaLIF(tau_syn=rng.uniform(4e-3, 8e-3, 5), tau_mem=rng.uniform(10e-3, 20e-3, 5),
+                            r=rng.uniform(5.0, 15.0, 5), v_leak=rng.uniform(-0.1, 0.3, 5),
+                            v_threshold=np.full(5, 1.0), v_reset=rng.uniform(-0.2, 0.2, 5),
+                            w_in=rng.uniform(0.5, 1.5, 5)),
+        "lin": nir.Linear(weight=w2),
+        "dly": nir.Delay(delay=np.array(delay_steps, float) * DT),
+        "lif": nir.LIF(tau=rng.uniform(5e-3, 30e-3, 4), r=rng.uniform(5.0, 30.0, 4), v_leak=np.zeros(4),
+                       v_threshold=rng.uniform(0.5, 1.0, 4), v_reset=np.zeros(4)),
+        "rec": nir.Linear(weight=wr),
+        "scale": nir.Scale(scale=rng.uniform(0.5, 2.0, 4)),
+        "ro": nir.LI(tau=np.full(4, 10e-3), r=np.full(4, 10.0), v_leak=np.zeros(4)),
+        "out": nir.Output(output_type={"output": np.array([4])}),
+    }
+    edges = [("in", "aff"), ("aff", "cuba"), ("cuba", "lin"), ("lin", "dly"), ("dly", "lif"),
+             ("lif", "rec"), ("rec", "lif"), ("lif", "scale"), ("scale", "ro"), ("lif", "out")]
+    return nir.NIRGraph(nodes=nodes, edges=edges)
+
+
+def _transcription(g, x, T):
+    """The graph stepped by hand from the NIR equations (forward Euler at DT; a spike or
+    input value at step t reaches the next node at t + 1, plus Delay steps)."""
+    nd = g.nodes
+    cu, lf, ro = nd["cuba"], nd["lif"], nd["ro"]
+    d = (nd["dly"].delay / DT).round().astype(int)
+    I = np.zeros(5)
+    vc = np.zeros(5) + 0.0  # measured from v_reset
+    vl = np.zeros(4)
+    Ir, vr = np.zeros(4), np.zeros(4)
+    s_c, s_l, v_ro = [], [], []
+    hist_c = [np.zeros(5)] * 70
+    s_l_prev = np.zeros(4)
+    x_prev = np.zeros(3)
+    for t in range(T):
+        xin = x[t % x.shape[0]]
+        # CubaLIF: tau_syn dI/dt = -I + w_in S ; tau_mem dv/dt = (v_leak - v) + r I
+        drive = nd["aff"].weight @ x_prev + nd["aff"].bias
+        I = I * (1 - DT / cu.tau_syn) + (DT / cu.tau_syn) * cu.w_in * drive
+        vc = vc * (1 - DT / cu.tau_mem) + (DT / cu.tau_mem) * (cu.v_leak - cu.v_reset + cu.r * I)
+        sc = vc > cu.v_threshold - cu.v_reset
+        vc[sc] = 0.0
+        hist_c.append(sc.astype(float))
+        # LIF: tau dv/dt = (v_leak - v) + r I, I = delayed Linear(cuba) + recurrent Linear(lif)
+        arrived = np.array([nd["lin"].weight[i] @ hist_c[-2 - d[i]] for i in range(4)])
+        drive_l = arrived + nd["rec"].weight @ s_l_prev
+        vl = vl * (1 - DT / lf.tau) + (DT / lf.tau) * (lf.v_leak + lf.r * drive_l)
+        sl = vl > lf.v_threshold
+        vl[sl] = 0.0
+        # LI read-out of the scaled LIF spikes (one step later)
+        vr = vr * (1 - DT / ro.tau) + (DT / ro.tau) * (ro.v_leak + ro.r * nd["scale"].scale * s_l_prev)
+        s_c.append(sc)
+        s_l.append(sl)
+        v_ro.append(vr.copy())
+        s_l_prev = sl.astype(float)
+        x_prev = xin
+    return np.array(s_c), np.array(s_l), np.array(v_ro)
+
+
+def test_load_matches_the_discretized_nir_equations():
+    rng = np.random.default_rng(4)
+    g = _graph(rng)
+    T = 400
+    x = (rng.random((T, 3)) < 0.3).astype(float)
+    net = lnir.load(g, dt=DT, inputs={"in": x})
+    assert net.nir_outputs == ["lif", "ro"]  # (NIRGraph adds an Output for the dangling read-out)
+    tr = le.simulate(net, T, record={"cuba": "s", "lif": "s", "ro": "v"})
+    s_c, s_l, v_ro = _transcription(g, x, T)
+    assert s_c.sum() > 20 and s_l.sum() > 20
+    np.testing.assert_array_equal(tr["cuba"].s, s_c)
+    np.testing.assert_array_equal(tr["lif"].s, s_l)
+    np.testing.assert_allclose(tr["ro"].v, v_ro, rtol=1e-9, atol=1e-12)
+
+
+def _float_net(rng):
+    net = le.Network()
+    net.add(le.SpikeSource((rng.random((50, 6)) < 0.2).astype(float)), name="stim")
+    net.add(le.FloatLIF(8, du=rng.uniform(0.1, 0.5, 8), dv=rng.uniform(0.02, 0.2, 8), vth=1.0,
+                        bias=rng.uniform(0, 0.05, 8)), name="a")
+    net.add(le.FloatLIF(5, du=1.0, dv=0.1, vth=rng.uniform(0.5, 1.5, 5), bias=0.01), name="b")
+    net.connect("stim", "a", le.FloatSynapses(rng.normal(0.5, 0.3, (8, 6)), num_message_bits=24), delays=1)
+    w_ab = rng.normal(0.2, 0.5, (5, 8))
+    net.connect("a", "b", le.FloatSynapses(w_ab), delays=np.repeat(rng.integers(0, 5, 5)[:, None], 8, 1))
+    net.connect("b", "a", le.FloatSynapses(rng.normal(-0.3, 0.2, (8, 5))))
+    return net
+
+
+def _dense(m):
+    return m.toarray() if hasattr(m, "toarray") else np.asarray(m)
+
+
+def _same_network(a, b, tol=1e-12):
+    assert set(p for p in a.populations) <= set(b.populations)
+    for name, p in a.populations.items():
+        q = b.populations[name]
+        assert q.n == p.n
+        if p.is_source:
+            np.testing.assert_allclose(q.model.data, p.model.data, rtol=0, atol=tol)
+            continue
+        for f in ("du", "dv", "vth", "bias"):
+            np.testing.assert_allclose(np.broadcast_to(getattr(q.model, f), (p.n,)),
+                                       np.broadcast_to(getattr(p.model, f), (p.n,)), rtol=tol, atol=tol)
+    conns = {(c.pre.name, c.post.name): c for c in b.connections}
+    for c in a.connections:
+        d = conns[(c.pre.name, c.post.name)]
+        if c.synapses is None:  # a direct input (the bias source)
+            assert d.synapses is None
+            continue
+        w = _dense(c.synapses.matrix)
+        np.testing.assert_allclose(_dense(d.synapses.matrix), w, rtol=tol, atol=tol)
+        np.testing.assert_array_equal(_delay_matrix(d) * (w != 0), _delay_matrix(c) * (w != 0))
+
+
+def _delay_matrix(c):
+    """The delays of a connection as (n_post, n_pre) (the engine keeps per-synapse delays
+    in storage order)."""
+    out = np.zeros(c.synapses.shape, np.int64)
+    if isinstance(c.delays, np.ndarray):
+        post, pre = c.synapses.synapse_coords()
+        out[post, pre] = c.delays
+    elif c.delays is not None:
+        out[:] = c.delays
+    return out
+
+
+def test_export_then_load_gives_the_same_network(tmp_path):
+    rng = np.random.default_rng(7)
+    net = _float_net(rng)
+    g = lnir.export(net, dt=DT)
+    types = sorted({type(n).__name__ for n in g.nodes.values()})
+    assert types == ["CubaLIF", "Delay", "Input", "LIF", "Linear", "Output"]
+    back = lnir.load(g, dt=DT, inputs={"stim": net.populations["stim"].model.data})
+    _same_network(net, back)
+    a, b = le.simulate(net, 200), le.simulate(back, 200)
+    assert a["a"].num_spikes > 10
+    np.testing.assert_array_equal(a["a"].s, b["a"].s)
+    np.testing.assert_array_equal(a["b"].s, b["b"].s)
+    # through the file (atomic write), with an Affine bias made by load
+    path = tmp_path / "net.nir"
+    lnir.export(back, path, dt=DT)
+    again = lnir.load(path, dt=DT, inputs={"stim": net.populations["stim"].model.data})
+    _same_network(net, again)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_affine_bias_round_trips_as_a_bias():
+    rng = np.random.default_rng(1)
+    g = _graph(rng)
+    net = lnir.load(g, dt=DT)
+    g2 = lnir.export(net, dt=DT, outputs=["lif"])
+    aff = [n for n in g2.nodes.values() if isinstance(n, nir.Affine)]
+    assert len(aff) == 1
+    np.testing.assert_allclose(aff[0].bias, g.nodes["aff"].bias * g.nodes["cuba"].w_in * g.nodes["cuba"].r
+                               * DT / g.nodes["cuba"].tau_mem, rtol=1e-12)
+    _same_network(net, lnir.load(g2, dt=DT))
+
+
+def _bad(**change):
+    rng = np.random.default_rng(0)
+    g = _graph(rng)
+    for key, fn in change.items():
+        fn(g)
+    return g
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda g: g.nodes.__setitem__("cuba", nir.Threshold(threshold=np.ones(5))), r"'cuba' has type Threshold"),
+    (lambda g: setattr(g.nodes["lif"], "tau", np.array([np.nan, 1e-2, 1e-2, 1e-2])), r"'lif'.*tau contains nan"),
+    (lambda g: setattr(g.nodes["lif"], "tau", np.full(4, 1e-4)), r"'lif'.*shorter than dt"),
+    (lambda g: setattr(g.nodes["lin"], "weight", np.ones((4, 3))), r"'lin'.*shape \(4, 3\).*receives 5"),
+    (lambda g: setattr(g.nodes["dly"], "delay", np.full(4, 1.5e-3)), r"not a whole number"),
+    (lambda g: g.edges.append(("lif", "nowhere")), r"'nowhere'"),
+    (lambda g: setattr(g.nodes["cuba"], "v_threshold", np.ones(3)), r"'cuba'.*has 5 values; expected 1 or 3"),
+])
+def test_malformed_graphs_raise_naming_the_node(mutate, match):
+    g = _graph(np.random.default_rng(0))
+    mutate(g)
+    with pytest.raises(ValueError, match=match):
+        lnir.load(g, dt=DT)
+
+
+def test_bad_files_and_arguments(tmp_path):
+    junk = tmp_path / "junk.nir"
+    junk.write_bytes(b"not hdf5")
+    with pytest.raises(ValueError, match="cannot read a NIR graph"):
+        lnir.load(junk, dt=DT)
+    with pytest.raises(ValueError, match="cannot read a NIR graph"):
+        lnir.load(tmp_path / "missing.nir", dt=DT)
+    g = _graph(np.random.default_rng(0))
+    with pytest.raises(ValueError, match="dt = 0.0"):
+        lnir.load(g, dt=0)
+    with pytest.raises(ValueError, match=r"inputs\['in'\] has shape \(10, 2\)"):
+        lnir.load(g, dt=DT, inputs={"in": np.zeros((10, 2))})
+    with pytest.raises(ValueError, match="not Input nodes"):
+        lnir.load(g, dt=DT, inputs={"lif": np.zeros((10, 4))})
+    fixed = le.Network()
+    fixed.add(le.FixedLIF(3, du=10, dv=10, vth=100, bias_mant=1, bias_exp=0), name="p")
+    with pytest.raises(ValueError, match="fixed_to_float"):
+        lnir.export(fixed, dt=DT)
+    net = _float_net(np.random.default_rng(2))
+    c = net.connections[1]
+    post_i, _ = c.synapses.synapse_coords()
+    c.delays[0] += 1  # one synapse of row post_i[0] later than the rest of its row
+    with pytest.raises(ValueError, match=f"delays vary along row {post_i[0]}"):
+        lnir.export(net, dt=DT)
