@@ -1,5 +1,5 @@
 """NIR (Neuromorphic Intermediate Representation, package ``nir`` 1.0) graphs in and out of
-lava_eirate's network engine, in floating point.
+lava_eirate's network engine, in floating point and in Loihi fixed point.
 
 :func:`load` turns a NIR graph into a :class:`~lava_eirate.Network` of Lava float LIF
 populations (``FloatLIF``: ``u = u (1 - du) + a``, ``v = v (1 - dv) + u + bias``, spike
@@ -28,6 +28,12 @@ population directly, scaled as its other input). A Delay node adds ``delay / dt`
 at step t arrives at step ``t + 1 + delay``, Lava's Dense). Input nodes become
 SpikeSources (``inputs={name: (T, n) array}``, graded: values multiply the weights; zeros
 when not given); Output nodes are listed in ``net.nir_outputs``.
+
+``load(..., fixed=True)`` then quantizes the float network per population and per
+connection (:func:`lava_eirate.convert.graph_fixed.graph_float_to_fixed`, report as
+``net.quantization``); :func:`export` writes a fixed network through
+``fixed_to_float`` with its scales and exponents as node metadata, so the round trip
+gives the same integers.
 
 Requires ``pip install 'lava_eirate[nir]'`` (the ``nir`` package, with h5py).
 """
@@ -152,7 +158,8 @@ def _width(key, node) -> int:
     return int(np.prod(shape)) if shape.size else 1
 
 
-def load(graph, dt: float, *, inputs: dict | None = None) -> Network:
+def load(graph, dt: float, *, inputs: dict | None = None, fixed: bool = False, num_steps: int = 1000,
+         headroom: float = 0.25) -> Network:
     """A float :class:`~lava_eirate.Network` from a NIR graph (a ``nir.NIRGraph`` or the
     path of a NIR HDF5 file), discretized at ``dt`` (in the graph's time unit, usually s).
 
@@ -162,11 +169,19 @@ def load(graph, dt: float, *, inputs: dict | None = None) -> Network:
     naming the node (and its type or field) for unsupported node types, missing fields,
     wrong shapes, NaN/inf parameters, time constants below ``dt`` or delays that are not a
     whole number of steps.
+
+    ``fixed=True``: the float network is then converted to Loihi fixed point by
+    :func:`lava_eirate.float_to_fixed` (one scale per population from a ``num_steps``
+    float run with ``headroom``; one weight_exp and sign mode per connection) and the
+    fixed network is returned with the report as ``net.quantization``. A graph written by
+    :func:`export` from a fixed network carries its scales and weight exponents
+    (node metadata ``lava_eirate_scale`` / ``lava_eirate_weight_exp``): they are used, so
+    the integers come back unchanged.
     """
     nir = _nir()
     if isinstance(graph, (str, os.PathLike)):
         try:
-            graph = nir.read(graph)
+            graph = nir.read(graph, type_check=False)  # shapes are checked here, node by node
         except (OSError, KeyError, ValueError, TypeError, AttributeError) as err:
             raise ValueError(f"cannot read a NIR graph from {os.fspath(graph)!r}: {err}") from err
     if not isinstance(graph, nir.NIRGraph):
@@ -212,7 +227,18 @@ def load(graph, dt: float, *, inputs: dict | None = None) -> Network:
     for start in list(widths):  # every path from a sender through linear/delay nodes
         _walk(start, start, np.eye(widths[start]), None, 0.0, succ, nodes, net, gains, dt, outputs, ())
     net.nir_outputs = sorted(set(outputs))
-    return net
+    if not fixed:
+        return net
+    from .convert.graph_fixed import graph_float_to_fixed
+    scales = {k: float(np.asarray(nodes[k].metadata["lava_eirate_scale"]))
+              for k in gains if "lava_eirate_scale" in (getattr(nodes[k], "metadata", None) or {})}
+    hints = net.__dict__.get("_nir_weight_exp", {})
+    if scales and len(scales) == len(gains):
+        fx, report = graph_float_to_fixed(net, scales=scales, weight_exps=hints, compensate=False)
+    else:
+        fx, report = graph_float_to_fixed(net, num_steps=num_steps, headroom=headroom)
+    fx.quantization = report
+    return fx
 
 
 def _walk(start, key, W, bias, delay, succ, nodes, net, gains, dt, outputs, seen):
@@ -234,6 +260,10 @@ def _walk(start, key, W, bias, delay, succ, nodes, net, gains, dt, outputs, seen
                 _direct(start, nxt, net, gains)
             else:
                 _connect(start, nxt, W, bias, delay, net, gains, dt)
+                linear = [k for k in seen if type(nodes[k]).__name__ in LINEAR_TYPES]
+                by_node = net.__dict__.get("_nir_hint_by_node", {})
+                if len(linear) == 1 and linear[0] in by_node:
+                    net.__dict__.setdefault("_nir_weight_exp", {})[f"{start}->{nxt}"] = by_node[linear[0]]
             continue
         if kind == "Delay":
             d = _param(nxt, node, "delay", W.shape[0])
@@ -243,6 +273,9 @@ def _walk(start, key, W, bias, delay, succ, nodes, net, gains, dt, outputs, seen
         if np.ndim(delay) and np.any(delay != delay.flat[0]):
             raise ValueError(f"NIR node {nxt!r} ({kind}) mixes channels that have different delays "
                              f"(per-channel Delay before a linear node): not a per-synapse delay")
+        meta = getattr(node, "metadata", None) or {}
+        if "lava_eirate_weight_exp" in meta:
+            net.__dict__.setdefault("_nir_hint_by_node", {})[nxt] = int(np.asarray(meta["lava_eirate_weight_exp"]))
         nb = M @ bias if bias is not None else None
         if b is not None:
             nb = b if nb is None else nb + b
@@ -290,7 +323,7 @@ def _connect(pre, post, W, bias, delay, net, gains, dt):
         net.connect(src, post)
 
 
-def export(net: Network, path=None, dt: float = 1e-3, *, outputs=None):
+def export(net: Network, path=None, dt: float = 1e-3, *, outputs=None, scales=None):
     """The float network ``net`` as a NIR graph (written to ``path`` when given; returned).
 
     Each FloatLIF population becomes a NIR LIF (``du == 1``) or CubaLIF node with
@@ -300,16 +333,29 @@ def export(net: Network, path=None, dt: float = 1e-3, *, outputs=None):
     each row of the delays is constant. ``outputs``: the populations given Output nodes
     (default: ``net.nir_outputs`` if set, else those with no outgoing connection, or
     all of them where every population sends).
-    Raises ValueError for what NIR cannot say: other neuron models, fixed-point networks
-    (convert them with ``fixed_to_float`` first), dv = 0 with du < 1, delays that vary
-    along a row, and direct inputs into a population from more than one source.
+    A population with ``dv = 0``, ``du = 1`` and no bias becomes an IF node. A fixed-point
+    network is written through :func:`lava_eirate.fixed_to_float` at ``scales``
+    (``{population: S}``; default: ``net.quantization.scales``), its scales and weight
+    exponents kept as node metadata so that ``load(..., fixed=True)`` gives back the
+    same integers. Raises ValueError for what NIR cannot say: other neuron models, dv = 0
+    with du < 1 or a bias, delays that vary along a row, and direct inputs into a
+    population from more than one source.
     """
     nir = _nir()
     if not isinstance(net, Network):
         raise TypeError(f"net must be a lava_eirate.Network, got {type(net).__name__}")
-    if net.family not in (None, "float"):
-        raise ValueError("export takes float networks; convert a fixed-point network with "
-                         "lava_eirate.fixed_to_float first")
+    meta_scale, meta_exp = {}, {}
+    if net.family == "fixed":
+        from .convert.graph_fixed import graph_fixed_to_float
+        if scales is None and getattr(net, "quantization", None) is not None:
+            scales = net.quantization.scales
+        if scales is None:
+            raise ValueError("a fixed-point network is exported through fixed_to_float at its scales: pass "
+                             "scales={population: S} (the report of float_to_fixed has them)")
+        meta_scale = {k: float(v) for k, v in scales.items()}
+        meta_exp = {(c.pre.name, c.post.name): int(c.synapses.weight_exp) for c in net.connections
+                    if c.synapses is not None}
+        net = graph_fixed_to_float(net, scales)
     dt = float(dt)
     if not (np.isfinite(dt) and dt > 0):
         raise ValueError(f"dt = {dt} is out of range: legal range (0, inf)")
@@ -326,17 +372,28 @@ def export(net: Network, path=None, dt: float = 1e-3, *, outputs=None):
         du, dv = (np.broadcast_to(np.asarray(getattr(m, f), np.float64), (pop.n,)) for f in ("du", "dv"))
         vth = np.broadcast_to(np.asarray(m.vth, np.float64), (pop.n,)).copy()
         bias = np.broadcast_to(np.asarray(m.bias, np.float64), (pop.n,))
+        meta = {"lava_eirate_scale": meta_scale[name]} if name in meta_scale else {}
+        if np.all(dv == 0) and np.all(du == 1):  # no leak: an IF neuron (r = 1 / dt: input gain 1)
+            if np.any(bias != 0):
+                raise ValueError(f"population {name!r}: dv = 0 with a bias has no NIR form (IF has no leak "
+                                 f"or bias)")
+            nodes[name] = nir.IF(r=np.full(pop.n, 1.0 / dt), v_threshold=vth, v_reset=np.zeros(pop.n),
+                                 metadata=meta)
+            gain[name] = np.ones(pop.n)
+            continue
         if np.any(dv <= 0):
-            raise ValueError(f"population {name!r}: dv = 0 has no NIR LIF time constant")
+            raise ValueError(f"population {name!r}: dv = 0 with leaky neurons beside has no NIR LIF time "
+                             f"constant")
         if np.any(du <= 0):
             raise ValueError(f"population {name!r}: du = 0 has no NIR CubaLIF synaptic time constant")
         tau_mem = dt / dv
         common = dict(r=tau_mem / dt, v_leak=bias / dv, v_threshold=vth, v_reset=np.zeros(pop.n))
         if np.all(du == 1):
-            nodes[name] = nir.LIF(tau=tau_mem, **common)
+            nodes[name] = nir.LIF(tau=tau_mem, **common, metadata=meta)
             gain[name] = np.ones(pop.n)
         else:
-            nodes[name] = nir.CubaLIF(tau_syn=dt / du, tau_mem=tau_mem, w_in=np.ones(pop.n), **common)
+            nodes[name] = nir.CubaLIF(tau_syn=dt / du, tau_mem=tau_mem, w_in=np.ones(pop.n), **common,
+                                      metadata=meta)
             gain[name] = du.copy()
     biases = {}  # the constant inputs load() made of Affine biases, by (pre, post)
     for c in net.connections:
@@ -365,8 +422,9 @@ def export(net: Network, path=None, dt: float = 1e-3, *, outputs=None):
         W = W.toarray() if hasattr(W, "toarray") else np.asarray(W, dtype=np.float64)
         lin = f"w{k}:{pre}->{post}"
         b = biases.pop((pre, post), None)
-        nodes[lin] = (nir.Linear(weight=W / gain[post][:, None]) if b is None else
-                      nir.Affine(weight=W / gain[post][:, None], bias=b))
+        meta = {"lava_eirate_weight_exp": meta_exp[(pre, post)]} if (pre, post) in meta_exp else {}
+        nodes[lin] = (nir.Linear(weight=W / gain[post][:, None], metadata=meta) if b is None else
+                      nir.Affine(weight=W / gain[post][:, None], bias=b, metadata=meta))
         edges.append((pre, lin))
         d = c.delays
         if d is None or (np.isscalar(d) and d == 0):

@@ -225,3 +225,105 @@ def test_bad_files_and_arguments(tmp_path):
     c.delays[0] += 1  # one synapse of row post_i[0] later than the rest of its row
     with pytest.raises(ValueError, match=f"delays vary along row {post_i[0]}"):
         lnir.export(net, dt=DT)
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data" / "nir_paper"
+
+
+def test_graph_written_by_norse_matches_norses_own_simulation():
+    """Norse's forward-Euler LIF is the discretization load() uses: the traces are equal,
+    one step later (Lava's Dense delivers a step's input on the next step; Norse applies
+    its Linear in the same step)."""
+    ref = np.loadtxt(DATA / "lif_norse.csv", delimiter=",")
+    net = lnir.load(DATA / "lif_norse.nir", dt=1e-4, inputs={"input": ref[:, :1]})
+    tr = le.simulate(net, ref.shape[0], record={"1": ("s", "v")})
+    theirs = np.flatnonzero(ref[:, 2])
+    assert theirs.size == 4
+    np.testing.assert_array_equal(np.flatnonzero(tr["1"].s[:, 0]), theirs + 1)
+    np.testing.assert_allclose(tr["1"].v[1:, 0], ref[:-1, 1], rtol=2e-6, atol=1e-8)  # (float32 file)
+
+
+def test_graph_written_by_rockpool_loads_and_keeps_its_spike_count():
+    """Rockpool's LIF decays by exp(-dt / tau) and scales its input otherwise, so the
+    traces differ by the discretization; the graph loads (its Output type is broken) and
+    the neuron spikes as often, each spike within a few steps of Rockpool's."""
+    ref = np.loadtxt(DATA / "lif_rockpool.csv", delimiter=",")
+    net = lnir.load(DATA / "lif_rockpool.nir", dt=1e-4, inputs={"input": ref[:, :1]})
+    name = "1_LIFNeuronTorch"
+    tr = le.simulate(net, ref.shape[0], record={name: "s"})
+    ours, theirs = np.flatnonzero(tr[name].s[:, 0]), np.flatnonzero(ref[:, 2])
+    assert ours.size == theirs.size == 4
+    assert np.all(np.abs(ours - theirs) <= 25)
+
+
+def _ints(net):
+    """Every integer of a fixed network: population parameters, source data, mantissas,
+    exponents and delays."""
+    out = {}
+    for name, p in net.populations.items():
+        if p.is_source:
+            out[name] = np.asarray(p.model.data).tolist()
+            continue
+        out[name] = [np.broadcast_to(getattr(p.model, f), (p.n,)).tolist()
+                     for f in ("du", "dv", "vth", "bias_mant", "bias_exp")]
+    for c in net.connections:
+        if c.synapses is None:
+            out[(c.pre.name, c.post.name)] = "direct"
+            continue
+        out[(c.pre.name, c.post.name)] = (c.synapses.effective_weights(sparse=False).tolist(),
+                                          int(c.synapses.weight_exp), c.synapses.sign_mode.name,
+                                          _delay_matrix(c).tolist())
+    return out
+
+
+def test_fixed_point_load_keeps_rates_and_reports_each_part():
+    rng = np.random.default_rng(4)
+    g = _graph(rng)
+    T = 2000
+    x = (rng.random((T, 3)) < 0.3).astype(float)
+    flt = lnir.load(g, dt=DT, inputs={"in": x})
+    fx = lnir.load(g, dt=DT, inputs={"in": x}, fixed=True, num_steps=T)
+    assert fx.family == "fixed"
+    rep = fx.quantization
+    assert set(rep.populations) == {"cuba", "lif", "ro"} and not rep.populations["ro"]["spiking"]
+    assert set(rep.connections) == {"in->cuba", "cuba->lif", "lif->lif", "lif->ro"}
+    assert all(c["rel_rms_error"] < 0.02 for c in rep.connections.values())
+    a, b = le.simulate(flt, T), le.simulate(fx, T, record={"cuba": "s", "lif": "s", "ro": "v"})
+    for name in ("cuba", "lif"):
+        assert a[name].num_spikes > 500
+        assert abs(b[name].num_spikes / a[name].num_spikes - 1) < 0.05, name
+    # the read-out: v / S tracks the float v
+    S = rep.populations["ro"]["scale"]
+    err = np.abs(b["ro"].v / S - a["ro"].v)
+    assert err.mean() < 0.05 * np.abs(a["ro"].v).mean()
+    assert "weight_exp" in str(rep)
+
+
+def test_fixed_point_round_trip_gives_the_same_integers(tmp_path):
+    rng = np.random.default_rng(4)
+    g = _graph(rng)
+    x = (rng.random((300, 3)) < 0.3).astype(float)
+    fx = lnir.load(g, dt=DT, inputs={"in": x}, fixed=True, num_steps=300)
+    path = tmp_path / "fixed.nir"
+    lnir.export(fx, path, dt=DT)
+    again = lnir.load(path, dt=DT, inputs={"in": x}, fixed=True)
+    assert _ints(again) == _ints(fx)
+    np.testing.assert_array_equal(le.simulate(fx, 300)["lif"].v, le.simulate(again, 300)["lif"].v)
+    with pytest.raises(ValueError, match="pass scales"):
+        fx.quantization = None
+        lnir.export(fx, dt=DT)
+
+
+def test_norse_graph_in_fixed_point_spikes_as_the_float_one():
+    ref = np.loadtxt(DATA / "lif_norse.csv", delimiter=",")
+    flt = lnir.load(DATA / "lif_norse.nir", dt=1e-4, inputs={"input": ref[:, :1]})
+    fx = lnir.load(DATA / "lif_norse.nir", dt=1e-4, inputs={"input": ref[:, :1]}, fixed=True)
+    a = le.simulate(flt, ref.shape[0], record={"1": "s"})["1"].s[:, 0]
+    b = le.simulate(fx, ref.shape[0], record={"1": "s"})["1"].s[:, 0]
+    np.testing.assert_array_equal(np.flatnonzero(b), np.flatnonzero(a))
+
+
+def test_fixed_point_refuses_non_integer_payloads_into_synapses():
+    g = _graph(np.random.default_rng(0))
+    with pytest.raises(ValueError, match="source 'in' sends non-integer values"):
+        lnir.load(g, dt=DT, inputs={"in": np.full((10, 3), 0.5)}, fixed=True, num_steps=10)

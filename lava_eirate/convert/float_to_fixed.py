@@ -207,7 +207,10 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
 
     Parameters
     ----------
-    lif_params : float E/I LIF parameters (``convert_rate_to_lif_params`` output):
+    lif_params : float E/I LIF parameters (``convert_rate_to_lif_params`` output), or a
+        float :class:`~lava_eirate.Network` of FloatLIF populations (then the result is
+        ``(fixed Network, GraphQuantizationReport)``, per population and connection:
+        :func:`~lava_eirate.convert.graph_fixed.graph_float_to_fixed`):
         ``weights`` (n, n) ``W[post, pre]``, ``du_*``/``dv_*`` in [0, 1] per step,
         ``vth_*``, ``bias_mant_*`` (float units, scalars or per-neuron).
     u_range, v_range : ``max |u|`` and ``max |v|`` to represent (float units); by default what a
@@ -227,6 +230,11 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
     the error of every parameter. Raises ValueError naming the parameter, value and
     legal range when something cannot be represented.
     """
+    from ..engine import Network
+    if isinstance(lif_params, Network):  # any graph of float LIF populations
+        from .graph_fixed import graph_float_to_fixed
+        return graph_float_to_fixed(lif_params, v_range=v_range, num_steps=num_steps, headroom=headroom,
+                                    num_weight_bits=num_weight_bits)
     keys = ("shape_exc", "shape_inh", "weights", "du_exc", "dv_exc", "vth_exc", "bias_mant_exc",
             "du_inh", "dv_inh", "vth_inh", "bias_mant_inh")
     missing = [k for k in keys if k not in lif_params]
@@ -294,7 +302,13 @@ def float_to_fixed(lif_params: dict, *, u_range=None, v_range=None, num_steps: i
 
 def fixed_to_float(fixed_params: dict, scale: float) -> dict:
     """The float LIF parameters that ``fixed_params`` represent at ``scale`` (> 0, the
-    fixed-point units per float unit that ``float_to_fixed`` reports)."""
+    fixed-point units per float unit that ``float_to_fixed`` reports). For a fixed-point
+    :class:`~lava_eirate.Network`, ``scale`` is ``{population: S}`` (``report.scales``) and
+    the float Network is returned (:func:`~lava_eirate.convert.graph_fixed.graph_fixed_to_float`)."""
+    from ..engine import Network
+    if isinstance(fixed_params, Network):
+        from .graph_fixed import graph_fixed_to_float
+        return graph_fixed_to_float(fixed_params, scale)
     scale = float(V.float_param("scale", scale))
     if scale <= 0:
         raise ValueError(f"scale = {scale} is out of range: must be > 0 (fixed-point units per float unit)")
