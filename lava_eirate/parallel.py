@@ -37,8 +37,8 @@ def sweep(fn, params, client=None, *, processes: int | None = None, progress: bo
     ----------
     fn : a module-level function (it is pickled to the workers).
     params : an iterable of parameter dicts (keyword arguments) or single arguments.
-    client : a ``dask.distributed.Client``: the runs go to its cluster (one task per run).
-        None: local processes.
+    client : a ``dask.distributed.Client``: the runs go to its cluster (in chunks, about
+        four per worker thread). None: local processes.
     processes : local worker processes (default: the machine's cores; 1 runs here, in
         this process, one after the other). Ignored with a client.
     progress : progress bar on stderr (None: on an interactive stderr only).
@@ -91,7 +91,7 @@ def _worker_init():
 def _gather(futures, items, as_completed, key, bar) -> list:
     """The results of ``futures`` (aligned with ``items``) in that order, taken as they
     complete; the first failure raises :class:`SweepError`. ``key(future)`` identifies a
-    future that ``as_completed`` yields (identity locally, ``.key`` in Dask)."""
+    future that ``as_completed`` yields (identity here)."""
     index = {key(f): i for i, f in enumerate(futures)}
     out = [None] * len(futures)
     for fut in as_completed(futures):
@@ -104,16 +104,46 @@ def _gather(futures, items, as_completed, key, bar) -> list:
     return out
 
 
+def _call_chunk(fn, start, chunk):
+    """Runs ``chunk`` (items ``start ..``) in one task; a failure is returned, not raised,
+    as ``(False, index, error)`` so that the client can name the run."""
+    out = []
+    for j, p in enumerate(chunk):
+        try:
+            out.append(_call(fn, p))
+        except Exception as err:
+            try:
+                import pickle
+                pickle.dumps(err)
+            except Exception:
+                err = RuntimeError(f"{type(err).__name__}: {err}")
+            return (False, start + j, err)
+    return (True, start, out)
+
+
 def _on_dask(fn, items, client, progress):
+    """One task per chunk of runs (about four chunks per worker thread: a task costs the
+    scheduler a few ms, comparable to a short run), results re-assembled in order."""
     try:
         from distributed import as_completed
     except ImportError as err:      # pragma: no cover - the client came from somewhere
         raise ImportError("a dask client needs the 'distributed' package: pip install 'lava_eirate[scale]'") from err
     if not hasattr(client, "submit"):
         raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
-    futures = [client.submit(_call, fn, p, pure=False) for p in items]
+    client.run(_worker_init)
+    slots = max(sum(client.nthreads().values()), 1)
+    size = max(1, -(-len(items) // (4 * slots)))
+    starts = list(range(0, len(items), size))
+    futures = [client.submit(_call_chunk, fn, s0, items[s0:s0 + size], pure=False) for s0 in starts]
+    out = [None] * len(items)
     with Progress(len(items), "sweep (dask)", enabled=progress) as bar:
         try:
-            return _gather(futures, items, as_completed, lambda f: f.key, bar)
+            for fut in as_completed(futures):
+                ok, where, res = fut.result()
+                if not ok:
+                    raise SweepError(where, items[where], res) from res
+                out[where:where + len(res)] = res
+                bar.update(len(res))
+            return out
         finally:
             client.cancel([f for f in futures if not f.done()])

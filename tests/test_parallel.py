@@ -54,6 +54,11 @@ def test_ensemble_fidelity_in_parallel_equals_the_sequential_result(critical):
         assert np.array_equal(getattr(a, k), getattr(b, k)), k
 
 
+def _engine_threads(_):
+    from lava_eirate import engine
+    return engine.resolve_threads(None, 10 ** 9)
+
+
 def test_dask_cluster_gives_the_same_results(critical):
     distributed = pytest.importorskip("distributed")
     lif, net, rep = critical
@@ -63,6 +68,14 @@ def test_dask_cluster_gives_the_same_results(critical):
         assert _same(le.sweep(tutorial_networks_generator, params, client), le.sweep(tutorial_networks_generator, params))
         with pytest.raises(SweepError, match=r"run 0 with parameters .* failed: ValueError"):
             le.sweep(random_topology, [dict(n=10, n_syn=500, rng=2)], client)
+        # runs go in chunks: a failure inside one is still named by its own index, and the
+        # results of many short runs come back in order
+        many = [dict(n=10, n_syn=5, rng=k) for k in range(20)]
+        many[13]["n_syn"] = 500
+        with pytest.raises(SweepError, match=r"run 13 with parameters \{'n': 10, 'n_syn': 500, 'rng': 13\}"):
+            le.sweep(random_topology, many, client)
+        assert le.sweep(abs, list(range(-10, 10)), client) == [abs(k) for k in range(-10, 10)]
+        assert le.sweep(_engine_threads, [0, 1, 2], client) == [1, 1, 1]   # workers: one engine thread
         a = le.convert.ensemble_fidelity(lif, net, rep.scales, num_steps=400, realizations=6, seed=4, offset=100)
         b = le.convert.ensemble_fidelity(lif, net, rep.scales, num_steps=400, realizations=6, seed=4, offset=100,
                                       client=client)
