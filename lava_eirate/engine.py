@@ -691,6 +691,28 @@ def check_recording(num_steps: int, bytes_per_step: int, what: str):
                          f"run in parts (state=trace.final)")
 
 
+_threads_launched = False
+
+
+def _launch_numba_threads():
+    """Start numba's thread pool with multiprocessing's start method left as it was.
+
+    numba starts its pool the first time a kernel with parallel parts is loaded and asks
+    ``multiprocessing.get_start_method()`` on the way, which fixes the method; Lava's
+    import then fails (it sets "fork" itself: "context has already been set"). Starting
+    the pool here and putting the unset state back keeps ``import lava`` working after a
+    simulation."""
+    global _threads_launched
+    if _threads_launched:
+        return
+    import multiprocessing.context as mpc
+    from numba.np.ufunc import parallel
+    before = mpc._default_context._actual_context
+    parallel._launch_threads()
+    mpc._default_context._actual_context = before
+    _threads_launched = True
+
+
 class _Run:
     """Scratch arrays and recorders for one call of :func:`simulate` (or repeated steps)."""
 
@@ -735,6 +757,7 @@ class _Run:
         args = (st.t, k, comp.pop_arrays + self.cols, comp.neur,
                 (st.u, st.v, st.ref_end, self.pay, st.acc, self.stage, self.marker, self.dirty),
                 comp.conn_arrays, comp.syn, comp.src_data, rec, self.work, self.threads)
+        _launch_numba_threads()
         T = self.threads[0]
         if T > 1:
             import numba

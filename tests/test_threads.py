@@ -142,3 +142,19 @@ def test_thread_bounds_split_each_row_by_post(fmt):
         packed = ((packed >> PACK_SHIFT) << PACK_SHIFT) | post.astype(np.int32)
         args = (packed, post[:0]) if fmt == FMT_PACKED else (packed[:0], post)
         assert not NK.thread_bounds(indptr, *args, fmt, cuts, np.empty(n_pre * (T + 1), np.int64))
+
+
+def test_lava_imports_after_a_simulation():
+    """numba's thread pool start fixes multiprocessing's start method, after which Lava's
+    import (which sets "fork") fails; the engine puts the unset state back. Checked in a
+    fresh interpreter (this one imported Lava long ago)."""
+    import subprocess
+    import sys
+    code = ("import lava_eirate as le\n"
+            "net = le.Network()\n"
+            "net.add(le.FixedLIF(3, du=1, dv=1, vth=1, bias_mant=2, bias_exp=6), name='p')\n"
+            "le.simulate(net, 5)\n"
+            "from lava.proc.lif.process import LIF\n"
+            "print('imported')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and "imported" in out.stdout, out.stderr[-2000:]
