@@ -2,6 +2,7 @@
 import importlib.util
 import os
 
+import numpy as np
 import pytest
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "tutorials")
@@ -94,3 +95,16 @@ def test_06_rate_network_fixed_point(capsys, tmp_path):
     assert "erf table" in capsys.readouterr().out
     if (tmp_path / "rate_fixed_point.png").exists():
         assert (tmp_path / "rate_fixed_point.png").stat().st_size > 10_000
+
+
+@pytest.mark.lava
+def test_07_nir_to_loihi(capsys, tmp_path):
+    out = load("07_nir_to_loihi").main(small=True, out_dir=str(tmp_path))
+    assert out["same_as_norse"] and out["norse_v_error"] < 1e-6
+    assert np.array_equal(out["fixed_norse_spikes"], out["norse_spikes"] + 1)
+    for rf, rx in out["rates"].values():
+        assert rf > 5 and abs(rx / rf - 1) < 0.05
+    assert out["in_lava"] and out["same_ints"]
+    assert "weight_exp" in capsys.readouterr().out
+    if (tmp_path / "nir_to_loihi.png").exists():
+        assert (tmp_path / "nir_to_loihi.png").stat().st_size > 10_000
