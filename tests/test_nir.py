@@ -327,3 +327,35 @@ def test_fixed_point_refuses_non_integer_payloads_into_synapses():
     g = _graph(np.random.default_rng(0))
     with pytest.raises(ValueError, match="source 'in' sends non-integer values"):
         lnir.load(g, dt=DT, inputs={"in": np.full((10, 3), 0.5)}, fixed=True, num_steps=10)
+
+
+def test_float_to_fixed_of_a_large_sparse_network_stays_sparse():
+    """le.float_to_fixed(network): per population and connection, sparse weights and
+    per-synapse delays kept sparse (no n x n matrix), rates kept."""
+    import scipy.sparse as sp
+    rng = np.random.default_rng(3)
+    n_e, n_i = 4000, 1000
+    net = le.Network()
+    net.add(le.FloatLIF(n_e, du=0.2, dv=0.05, vth=1.0, bias=rng.uniform(0.06, 0.08, n_e)), name="e")
+    net.add(le.FloatLIF(n_i, du=0.3, dv=0.1, vth=1.0, bias=0.1), name="i")
+    w_ee = sp.random(n_e, n_e, 0.01, random_state=np.random.RandomState(0), format="csr") * 0.05
+    w_ie = sp.random(n_i, n_e, 0.02, random_state=np.random.RandomState(1), format="csr") * 0.08
+    w_ei = -sp.random(n_e, n_i, 0.05, random_state=np.random.RandomState(2), format="csr") * 0.2
+    d_ee = w_ee.copy()
+    d_ee.data = rng.integers(0, 5, d_ee.nnz).astype(float)
+    net.connect("e", "e", le.FloatSynapses(w_ee), delays=d_ee)
+    net.connect("e", "i", le.FloatSynapses(w_ie))
+    net.connect("i", "e", le.FloatSynapses(w_ei), delays=2)
+    fx, rep = le.float_to_fixed(net, num_steps=500)
+    assert all(c.synapses.sparse_input for c in fx.connections)
+    assert set(rep.connections) == {"e->e", "e->i", "i->e"}
+    assert rep.connections["i->e"]["sign_mode"] == "INHIBITORY"
+    a, b = le.simulate(net, 1000), le.simulate(fx, 1000)
+    for k in ("e", "i"):
+        assert a[k].num_spikes > 1000
+        assert abs(b[k].num_spikes / a[k].num_spikes - 1) < 0.05, (k, a[k].num_spikes, b[k].num_spikes)
+    back = le.fixed_to_float(fx, rep.scales)
+    assert all(c.synapses.sparse_input for c in back.connections)
+    kept = _dense(back.connections[0].synapses.matrix) != 0   # (weights that rounded to 0 are gone)
+    assert kept.sum() == rep.connections["e->e"]["nonzero"] - rep.connections["e->e"]["became_zero"]
+    np.testing.assert_array_equal(_delay_matrix(back.connections[0])[kept], _delay_matrix(net.connections[0])[kept])

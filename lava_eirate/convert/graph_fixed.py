@@ -22,6 +22,13 @@ or one of your own):
   enters u as ``payload << 6``); a source feeding synapses must send integers (spikes or
   counts), which it keeps.
 
+What this does not correct: Loihi floors a step's sum after a negative ``weight_exp``
+and its decays round toward zero; in a fluctuation-driven, near-threshold regime (rates
+far below 1 / tau) such small systematic shifts of the mean input change rates by tens
+of percent (tutorial 04 shows it for the E/I network, and ``float_to_fixed_network``'s
+rounding neurons for E/I networks); compare rates with ``ensemble_fidelity`` or a run
+of both before relying on them there.
+
 Non-spiking populations (threshold above every float) get the largest threshold
 mantissa, ``2**17 - 1``: they stay non-spiking while ``v < (2**17 - 1) * 64 / S``, which
 the scale guarantees for the expected range. Nothing is clipped silently: a weight that
@@ -36,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..loihi import limits as L
-from ..loihi.weights import SignMode, detect_sign_mode
+from ..loihi.weights import SignMode, detect_sign_mode, mantissa_range
 from .float_to_fixed import _bias_grid, _scale_candidates, _weight_grid, du_mantissa
 
 _TOP = 2 ** 23 - 1
@@ -73,11 +80,22 @@ class GraphQuantizationReport:
 
 
 def _ranges(net, num_steps):
-    """max |u|, max |v| per neuron population over a float run from rest."""
+    """max |u|, max |v| per neuron population over a float run from rest (in chunks, so
+    that the recording stays small whatever the network's size)."""
     from ..engine import simulate
     pops = [k for k, p in net.populations.items() if not p.is_source]
-    tr = simulate(net, num_steps, record={k: ("u", "v") for k in pops}, progress=False)
-    return {k: (float(np.max(np.abs(tr[k].u))), float(np.max(np.abs(tr[k].v)))) for k in pops}
+    n = sum(net.populations[k].n for k in pops)
+    chunk = int(max(1, min(num_steps, 5_000_000 // max(n, 1))))
+    top = {k: [0.0, 0.0] for k in pops}
+    state, done = None, 0
+    while done < num_steps:
+        k_steps = min(chunk, num_steps - done)
+        tr = simulate(net, k_steps, record={k: ("u", "v") for k in pops}, state=state, progress=False)
+        for k in pops:
+            top[k][0] = max(top[k][0], float(np.max(np.abs(tr[k].u))))
+            top[k][1] = max(top[k][1], float(np.max(np.abs(tr[k].v))))
+        state, done = tr.final, done + k_steps
+    return {k: tuple(v) for k, v in top.items()}
 
 
 def _max_abs(syn) -> float:
@@ -85,6 +103,20 @@ def _max_abs(syn) -> float:
     if hasattr(W, "toarray"):
         return float(np.max(np.abs(W.data))) if W.nnz else 0.0
     return float(np.max(np.abs(W))) if np.size(W) else 0.0
+
+
+def _delays_like(c, sparse):
+    """A connection's delays as ``connect`` takes them: None, a constant, or a (post, pre)
+    matrix (scipy CSR when ``sparse``) from the per-synapse delays in storage order."""
+    if c.delays is None or not isinstance(c.delays, np.ndarray):
+        return c.delays
+    post_i, pre_i = c.synapses.synapse_coords()
+    if sparse:
+        import scipy.sparse as sp
+        return sp.csr_matrix((c.delays.astype(np.int64), (post_i, pre_i)), shape=c.synapses.shape)
+    out = np.zeros(c.synapses.shape, np.int64)
+    out[post_i, pre_i] = c.delays
+    return out
 
 
 def _arr(model, name, n):
@@ -208,41 +240,50 @@ def graph_float_to_fixed(net, *, v_range=None, num_steps: int = 1000, headroom: 
             out.connect(pre, post)
             continue
         key = f"{pre}->{post}"
-        W = c.synapses.matrix
-        W = W.toarray() if hasattr(W, "toarray") else np.asarray(W, np.float64)
         S = report.populations[post]["scale"]
-        nz = W != 0
-        mode = detect_sign_mode(float(W.min()), float(W.max()))
-        target = S * W / 64.0
+        W = c.synapses.matrix
+        sparse = hasattr(W, "toarray")
+        if sparse:
+            import scipy.sparse as sp
+            W = sp.csr_matrix(W, dtype=np.float64)
+            W.eliminate_zeros()
+            vals = W.data
+            has_zeros = W.nnz < W.shape[0] * W.shape[1]
+        else:
+            W = np.asarray(W, np.float64)
+            vals = W[W != 0]
+            has_zeros = vals.size < W.size
+        lo_w = min(float(vals.min()) if vals.size else 0.0, 0.0 if has_zeros else np.inf)
+        hi_w = max(float(vals.max()) if vals.size else 0.0, 0.0 if has_zeros else -np.inf)
+        mode = detect_sign_mode(lo_w, hi_w)
+        target = S * vals / 64.0
         if key in weight_exps:
             e = int(weight_exps[key])
             step = 2 ** (8 - int(num_weight_bits) + (1 if mode is SignMode.MIXED else 0))
             mant = np.rint(target / 2.0 ** e / step) * step
         else:
-            e, mant, _ = _weight_grid(target[nz], mode, num_weight_bits)
-            full = np.zeros_like(W)
-            full[nz] = mant
-            mant = full
-        if e > L.WEIGHT_EXP_RANGE[1]:
-            raise ValueError(f"connection {key}: weights up to {np.max(np.abs(W)):.6g} need weight_exp = {e} at "
-                             f"the scale of {post!r} ({S:.4g}); legal range {list(L.WEIGHT_EXP_RANGE)}")
-        syn = FixedSynapses(mant.astype(np.int64), weight_exp=e, num_weight_bits=num_weight_bits, sign_mode=mode,
+            e, mant, _ = _weight_grid(target, mode, num_weight_bits)
+        lo, hi = mantissa_range(mode)
+        if vals.size and (e > L.WEIGHT_EXP_RANGE[1] or mant.min() < lo or mant.max() > hi):
+            raise ValueError(f"connection {key}: weights up to {np.max(np.abs(vals)):.6g} need weight_exp = {e} "
+                             f"(mantissas {mant.min():.0f} .. {mant.max():.0f}) at the scale of {post!r} "
+                             f"({S:.4g}); legal: weight_exp in {list(L.WEIGHT_EXP_RANGE)}, mantissas in "
+                             f"[{lo}, {hi}] ({mode.name})")
+        if sparse:
+            M = W.copy()
+            M.data = mant
+            M = M.astype(np.int64)
+        else:
+            M = np.zeros(W.shape, np.int64)
+            M[W != 0] = mant
+        syn = FixedSynapses(M, weight_exp=e, num_weight_bits=num_weight_bits, sign_mode=mode,
                             num_message_bits=c.synapses.num_message_bits)
-        delays = None
-        if c.delays is not None:
-            if isinstance(c.delays, np.ndarray):
-                post_i, pre_i = c.synapses.synapse_coords()
-                delays = np.zeros(W.shape, np.int64)
-                delays[post_i, pre_i] = c.delays
-            else:
-                delays = c.delays
-        out.connect(pre, post, syn, delays=delays)
+        out.connect(pre, post, syn, delays=_delays_like(c, sparse))
         eff = mant * 2.0 ** e
-        t = target[nz]
         report.connections[key] = dict(
-            weight_exp=e, sign_mode=mode.name, nonzero=int(nz.sum()),
-            rel_rms_error=float(np.sqrt(np.mean((eff[nz] - t) ** 2) / np.mean(t ** 2))) if t.size else 0.0,
-            became_zero=int(np.sum(nz & (mant == 0))))
+            weight_exp=e, sign_mode=mode.name, nonzero=int(vals.size),
+            rel_rms_error=float(np.sqrt(np.mean((eff - target) ** 2) / np.mean(target ** 2))) if vals.size else 0.0,
+            became_zero=int(np.sum(mant == 0)))
     if getattr(net, "nir_outputs", None) is not None:
         out.nir_outputs = list(net.nir_outputs)
     return out, report
@@ -284,16 +325,10 @@ def graph_fixed_to_float(net, scales: dict):
             out.connect(c.pre.name, c.post.name)
             continue
         S = float(scales[c.post.name])
-        mant = c.synapses.effective_weights(sparse=False)
-        w = np.asarray(mant, np.float64) * 2.0 ** (c.synapses.weight_exp + 6) / S
-        delays = None
-        if c.delays is not None:
-            if isinstance(c.delays, np.ndarray):
-                post_i, pre_i = c.synapses.synapse_coords()
-                delays = np.zeros(w.shape, np.int64)
-                delays[post_i, pre_i] = c.delays
-            else:
-                delays = c.delays
+        sparse = bool(c.synapses.sparse_input)
+        mant = c.synapses.effective_weights(sparse=sparse)
+        w = (mant.astype(np.float64) if sparse else np.asarray(mant, np.float64)) * 2.0 ** (c.synapses.weight_exp + 6) / S
+        delays = _delays_like(c, sparse)
         out.connect(c.pre.name, c.post.name, FloatSynapses(w, num_message_bits=c.synapses.num_message_bits),
                     delays=delays)
     if getattr(net, "nir_outputs", None) is not None:
