@@ -359,3 +359,44 @@ def test_float_to_fixed_of_a_large_sparse_network_stays_sparse():
     kept = _dense(back.connections[0].synapses.matrix) != 0   # (weights that rounded to 0 are gone)
     assert kept.sum() == rep.connections["e->e"]["nonzero"] - rep.connections["e->e"]["became_zero"]
     np.testing.assert_array_equal(_delay_matrix(back.connections[0])[kept], _delay_matrix(net.connections[0])[kept])
+
+
+REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def _norse_python():
+    import os
+    env = os.environ.get("LAVA_EIRATE_NORSE_PYTHON")
+    path = __import__("pathlib").Path(env) if env else REPO / ".venv-norse" / "bin" / "python"
+    return path if path.exists() else None
+
+
+def test_a_network_norse_writes_matches_norses_own_simulation(tmp_path):
+    """Norse (its own NIR writer and simulator, run in the peer venv ``make peer-norse``
+    builds) on a two-layer network: every spike equal -- layer k k steps later, as each
+    Lava Dense takes a step where Norse's Linear takes none -- v within float32 rounding,
+    and the fixed-point network's rates within 5% of the float's."""
+    import subprocess
+    py = _norse_python()
+    if py is None:
+        pytest.skip("the Norse peer venv is not built (make peer-norse)")
+    out = subprocess.run([str(py), str(REPO / "tests" / "peers" / "norse_export.py"), str(tmp_path), "3"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    z = np.load(tmp_path / "norse_trace.npz")
+    x, dt = z["x"], float(z["dt"])
+    T = x.shape[0]
+    net = lnir.load(tmp_path / "norse.nir", dt=dt, inputs={"input": x})
+    layers = [k for k in net.populations if not net.populations[k].is_source]
+    assert len(layers) == 2
+    first = [k for k in layers if any(c.pre.is_source and c.post.name == k for c in net.connections)][0]
+    second = [k for k in layers if k != first][0]
+    tr = le.simulate(net, T, record={first: ("s", "v"), second: ("s", "v")})
+    for name, s, v, lag in ((first, z["s1"], z["v1"], 1), (second, z["s2"], z["v2"], 2)):
+        assert s.sum() > 0.05 * s.size
+        np.testing.assert_array_equal(tr[name].s[lag:], s[:T - lag].astype(bool))
+        np.testing.assert_allclose(tr[name].v[lag:], v[:T - lag], rtol=1e-5, atol=1e-6)
+    fx = lnir.load(tmp_path / "norse.nir", dt=dt, inputs={"input": x}, fixed=True, num_steps=T)
+    b = le.simulate(fx, T)
+    for name in layers:
+        assert abs(b[name].num_spikes / tr[name].num_spikes - 1) < 0.05, name
