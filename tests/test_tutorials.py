@@ -108,3 +108,16 @@ def test_07_nir_to_loihi(capsys, tmp_path):
     assert "weight_exp" in capsys.readouterr().out
     if (tmp_path / "nir_to_loihi.png").exists():
         assert (tmp_path / "nir_to_loihi.png").stat().st_size > 10_000
+
+
+def test_readme_nir_example_runs(tmp_path, monkeypatch, capsys):
+    """The README's NIR example, as written (run from the repository root; the export
+    goes to a temporary file)."""
+    block = readme_block("## NIR graphs in and out")
+    out = tmp_path / "lif_norse_fixed.nir"
+    assert '"lif_norse_fixed.nir"' in block
+    monkeypatch.chdir(os.path.join(os.path.dirname(__file__), ".."))
+    ns = {}
+    exec(block.replace('"lif_norse_fixed.nir"', repr(str(out))), ns)
+    assert ns["trace"]["1"].num_spikes == 4 and out.stat().st_size > 1000
+    assert "weight_exp" in capsys.readouterr().out
