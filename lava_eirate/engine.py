@@ -500,18 +500,19 @@ class _Compiled:
             words.append((mant.astype(np.int64) << PACK_SHIFT) | target)
             d = c.delays if isinstance(c.delays, np.ndarray) else np.full(pre.size, c.max_delay)
             dlys.append(np.asarray(d, np.uint8))
-        pre = np.concatenate(pres)
+        pre, words = np.concatenate(pres), np.concatenate(words)
         # by presynaptic neuron, then target (stable: a target's synapses keep their order,
         # so sums are formed as before; ascending targets let threads split each row)
-        order = np.lexsort((np.concatenate(words) & PACK_MASK, pre))
+        order = np.lexsort((words & PACK_MASK, pre))
         indptr = np.zeros(conns[0].pre.n + 1, np.int64)
         np.cumsum(np.bincount(pre, minlength=conns[0].pre.n), out=indptr[1:])
-        return indptr, np.concatenate(words)[order].astype(np.int32), np.concatenate(dlys)[order]
+        return indptr, words[order].astype(np.int32), np.concatenate(dlys)[order]
 
     def thread_plan(self, num_threads: int) -> tuple:
-        """``(T, bnd, c_bnd_off)`` for :func:`run_network` (built once per ``T``): each
-        packed or CSC list with enough synapses gets a bounds table splitting every row
-        among ``T`` threads by post, cut where the synapse counts balance."""
+        """``(T, bnd, c_bnd_off, min_n)`` for :func:`run_network` (built once per ``T``):
+        each packed or CSC list with enough synapses gets a bounds table splitting every
+        row among ``T`` threads by post, cut where the synapse counts balance; populations
+        of at least ``min_n`` neurons are updated on the threads."""
         T = int(num_threads)
         C = len(self.conn_cols["pre"])
         if T <= 1:
@@ -722,6 +723,7 @@ class _Run:
         buffer of that many rows, then into ``s`` arrays or event lists)."""
         self.comp = comp
         self.threads = comp.thread_plan(num_threads)
+        _launch_numba_threads()
         P = len(comp.pops)
         chunk_rows = num_steps if chunk_rows is None else chunk_rows
         self.cols = tuple(np.full(P, -1, np.int64) for _ in RECORDABLE)
@@ -757,7 +759,6 @@ class _Run:
         args = (st.t, k, comp.pop_arrays + self.cols, comp.neur,
                 (st.u, st.v, st.ref_end, self.pay, st.acc, self.stage, self.marker, self.dirty),
                 comp.conn_arrays, comp.syn, comp.src_data, rec, self.work, self.threads)
-        _launch_numba_threads()
         T = self.threads[0]
         if T > 1:
             import numba

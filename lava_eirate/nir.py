@@ -369,9 +369,7 @@ def export(net: Network, path=None, dt: float = 1e-3, *, outputs=None, scales=No
         m = pop.model
         if type(m) is not FloatLIF:
             raise ValueError(f"population {name!r} is a {type(m).__name__}; NIR export takes FloatLIF")
-        du, dv = (np.broadcast_to(np.asarray(getattr(m, f), np.float64), (pop.n,)) for f in ("du", "dv"))
-        vth = np.broadcast_to(np.asarray(m.vth, np.float64), (pop.n,)).copy()
-        bias = np.broadcast_to(np.asarray(m.bias, np.float64), (pop.n,))
+        du, dv, vth, bias = (m._full(f, np.float64) for f in ("du", "dv", "vth", "bias"))
         meta = {"lava_eirate_scale": meta_scale[name]} if name in meta_scale else {}
         if np.all(dv == 0) and np.all(du == 1):  # no leak: an IF neuron (r = 1 / dt: input gain 1)
             if np.any(bias != 0):

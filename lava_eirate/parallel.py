@@ -74,7 +74,7 @@ def sweep(fn, params, client=None, *, processes: int | None = None, progress: bo
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
             futures = [pool.submit(_call, fn, p) for p in items]
             try:
-                return _gather(futures, items, as_completed, id, bar)
+                return _gather(futures, items, as_completed, bar)
             except BaseException:
                 for fut in futures:
                     fut.cancel()
@@ -88,14 +88,13 @@ def _worker_init():
     engine._default_threads = 1
 
 
-def _gather(futures, items, as_completed, key, bar) -> list:
+def _gather(futures, items, as_completed, bar) -> list:
     """The results of ``futures`` (aligned with ``items``) in that order, taken as they
-    complete; the first failure raises :class:`SweepError`. ``key(future)`` identifies a
-    future that ``as_completed`` yields (identity here)."""
-    index = {key(f): i for i, f in enumerate(futures)}
+    complete; the first failure raises :class:`SweepError`."""
+    index = {id(f): i for i, f in enumerate(futures)}
     out = [None] * len(futures)
     for fut in as_completed(futures):
-        i = index[key(fut)]
+        i = index[id(fut)]
         try:
             out[i] = fut.result()
         except Exception as err:

@@ -144,6 +144,11 @@ def du_mantissa(du) -> np.ndarray:
     return np.clip(np.rint(4096 * np.asarray(du, float)) - 1, *L.DU_RANGE).astype(np.int64)
 
 
+def dv_mantissa(dv) -> np.ndarray:
+    """Loihi's dv for a float per-step decay ``dv``: ``round(4096 dv)`` in [0, 4095]."""
+    return np.clip(np.rint(4096 * np.asarray(dv, float)), *L.DV_RANGE).astype(np.int64)
+
+
 def _truncation_compensation(lif_params, pop):
     """Half a fixed-point unit per step for positive biases of leaky neurons: v's decay
     rounds toward zero (Lava PyLifModelBitAcc), losing 1/2 unit per step on average while
@@ -171,7 +176,7 @@ def _quantize_population(lif_params: dict, pop: str, scale: float, report: "Quan
     du = np.asarray(lif_params[f"du_{pop}"], float)
     dv = np.asarray(lif_params[f"dv_{pop}"], float)
     du_fix = du_mantissa(du)
-    dv_fix = np.clip(np.rint(4096 * dv), *L.DV_RANGE).astype(np.int64)
+    dv_fix = dv_mantissa(dv)
     out[f"du_{pop}"] = du_fix if du_fix.ndim else int(du_fix)
     out[f"dv_{pop}"] = dv_fix if dv_fix.ndim else int(dv_fix)
     for name, req, eff in ((f"du_{pop}", du, (du_fix + 1) / 4096), (f"dv_{pop}", dv, dv_fix / 4096)):

@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..loihi import limits as L
-from ..loihi.weights import SignMode, detect_sign_mode, mantissa_range
-from .float_to_fixed import _bias_grid, _scale_candidates, _weight_grid, du_mantissa
+from ..loihi.weights import detect_sign_mode, mantissa_range, truncate_bits
+from .float_to_fixed import _bias_grid, _scale_candidates, _weight_grid, du_mantissa, dv_mantissa
 
 _TOP = 2 ** 23 - 1
 _NO_THRESHOLD = float(np.finfo(np.float64).max)
@@ -119,10 +119,6 @@ def _delays_like(c, sparse):
     return out
 
 
-def _arr(model, name, n):
-    return np.broadcast_to(np.asarray(getattr(model, name), np.float64), (n,)).copy()
-
-
 def graph_float_to_fixed(net, *, v_range=None, num_steps: int = 1000, headroom: float = 0.25,
                          num_weight_bits: int = 8, scales=None, weight_exps=None, compensate: bool = True):
     """``(fixed_net, report)`` for a float :class:`~lava_eirate.Network` of FloatLIF
@@ -154,7 +150,7 @@ def graph_float_to_fixed(net, *, v_range=None, num_steps: int = 1000, headroom: 
         m, n = pop.model, pop.n
         if type(m) is not FloatLIF:
             raise ValueError(f"population {name!r} is a {type(m).__name__}; graph_float_to_fixed takes FloatLIF")
-        du, dv, vth, bias = (_arr(m, f, n) for f in ("du", "dv", "vth", "bias"))
+        du, dv, vth, bias = (m._full(f, np.float64) for f in ("du", "dv", "vth", "bias"))
         spiking = vth < _NO_THRESHOLD / 2
         if np.any(vth[spiking] <= 0):
             raise ValueError(f"population {name!r}: vth = {vth[spiking].min()} is out of range: legal range "
@@ -179,7 +175,7 @@ def graph_float_to_fixed(net, *, v_range=None, num_steps: int = 1000, headroom: 
             else:
                 S = s_max
         du_fix = du_mantissa(du)
-        dv_fix = np.clip(np.rint(4096 * dv), *L.DV_RANGE).astype(np.int64)
+        dv_fix = dv_mantissa(dv)
         vth_mant = np.where(spiking, np.rint(S * np.where(spiking, vth, 0) / 64.0), L.VTH_RANGE[1]).astype(np.int64)
         if np.any(vth_mant[spiking] < 1):
             raise ValueError(f"population {name!r}: vth = {vth[spiking].min()} is below one threshold mantissa "
@@ -259,7 +255,7 @@ def graph_float_to_fixed(net, *, v_range=None, num_steps: int = 1000, headroom: 
         target = S * vals / 64.0
         if key in weight_exps:
             e = int(weight_exps[key])
-            step = 2 ** (8 - int(num_weight_bits) + (1 if mode is SignMode.MIXED else 0))
+            step = 2 ** truncate_bits(mode, num_weight_bits)
             mant = np.rint(target / 2.0 ** e / step) * step
         else:
             e, mant, _ = _weight_grid(target, mode, num_weight_bits)
@@ -308,8 +304,7 @@ def graph_fixed_to_float(net, scales: dict):
         if name not in scales:
             raise ValueError(f"scales has no entry for population {name!r}")
         S = float(scales[name])
-        g = {f: np.broadcast_to(np.asarray(getattr(m, f), np.float64), (n,)) for f in
-             ("du", "dv", "vth", "bias_mant", "bias_exp")}
+        g = {f: m._full(f, np.float64) for f in ("du", "dv", "vth", "bias_mant", "bias_exp")}
         vth = np.where(g["vth"] >= L.VTH_RANGE[1], _NO_THRESHOLD, g["vth"] * 64.0 / S)
         out.add(FloatLIF(n, du=(g["du"] + 1) / 4096, dv=g["dv"] / 4096, vth=vth,
                          bias=g["bias_mant"] * 2.0 ** g["bias_exp"] / S), name=name)
