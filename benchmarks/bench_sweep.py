@@ -3,10 +3,11 @@
 64 realizations (1000 steps each) of the Lava tutorial's critical network, float and
 per-connection fixed point (``ensemble_fidelity``): sequential in this process, over 2
 local processes (``processes=2``), and over a 2-worker ``dask.distributed.LocalCluster``
-(``client=``); wall times, speedups, and whether the results are identical. Cluster
-start-up is timed apart. Prints a table, writes JSON.
+(``client=``), there also with the allocator left as Dask's nanny sets it; wall times (median of ``--repeats`` runs, with their range), speedups,
+and whether the results are identical. Cluster start-up and the workers' first run
+(imports, kernels loaded) are timed apart. Prints a table, writes JSON.
 
-    python benchmarks/bench_sweep.py [--realizations 64] [--out benchmarks/results/bench_sweep.json]
+    python benchmarks/bench_sweep.py [--realizations 64] [--repeats 3] [--out benchmarks/results/bench_sweep.json]
 """
 from __future__ import annotations
 
@@ -23,9 +24,17 @@ from lava_eirate.network import tutorial_networks
 from _report import write_json
 
 
+def _allocator_as_dask_sets_it():
+    """On a worker: chunks run under the nanny's MALLOC_TRIM_THRESHOLD_ as it is (the
+    comparison row; see lava_eirate.parallel._KeepFreedMemory)."""
+    from lava_eirate import parallel
+    parallel.CHUNK_TRIM_THRESHOLD = 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--realizations", type=int, default=64)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "bench_sweep.json"))
     args = ap.parse_args(argv)
     R = args.realizations
@@ -36,33 +45,46 @@ def main(argv=None):
     le.convert.ensemble_fidelity(lif, net, rep.scales, realizations=1)       # kernels loaded
 
     def run(**kw):
-        t0 = time.perf_counter()
-        fid = le.convert.ensemble_fidelity(lif, net, rep.scales, realizations=R, seed=1, progress=False, **kw)
-        return fid, time.perf_counter() - t0
+        times, fid = [], None
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            fid = le.convert.ensemble_fidelity(lif, net, rep.scales, realizations=R, seed=1, progress=False, **kw)
+            times.append(time.perf_counter() - t0)
+        return fid, times
 
-    rows = []
+    def row(how, fid, times, **extra):
+        same = fid is seq or bool(np.array_equal(seq.rate_fixed, fid.rate_fixed)
+                                  and np.array_equal(seq.acov_float, fid.acov_float))
+        med = float(np.median(times))
+        return dict(how=how, seconds=med, seconds_min=min(times), seconds_max=max(times), repeats=len(times),
+                    speedup=float(np.median(t_seq)) / med, identical=same, **extra)
+
     seq, t_seq = run()
-    rows.append(dict(how="sequential", seconds=t_seq, speedup=1.0, identical=True))
+    rows = [row("sequential", seq, t_seq)]
     loc, t_loc = run(processes=2)
-    rows.append(dict(how="2 local processes", seconds=t_loc, speedup=t_seq / t_loc,
-                     identical=bool(np.array_equal(seq.rate_fixed, loc.rate_fixed)
-                                    and np.array_equal(seq.acov_float, loc.acov_float))))
+    rows.append(row("2 local processes", loc, t_loc))
     import distributed
     t0 = time.perf_counter()
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   host="127.0.0.1", silence_logs=40) as cluster, distributed.Client(cluster) as client:
         t_start = time.perf_counter() - t0
-        run(client=client)                                   # workers import lava_eirate, load kernels
+        t0 = time.perf_counter()
+        le.convert.ensemble_fidelity(lif, net, rep.scales, realizations=R, seed=1, progress=False,
+                                     client=client)          # workers import lava_eirate, load kernels
+        t_first = time.perf_counter() - t0
         dsk, t_dsk = run(client=client)
-    rows.append(dict(how="dask LocalCluster, 2 workers", seconds=t_dsk, speedup=t_seq / t_dsk,
-                     cluster_start_seconds=t_start,
-                     identical=bool(np.array_equal(seq.rate_fixed, dsk.rate_fixed)
-                                    and np.array_equal(seq.acov_float, dsk.acov_float))))
+        client.run(_allocator_as_dask_sets_it)
+        raw, t_raw = run(client=client)
+    rows.append(row("dask LocalCluster, 2 workers", dsk, t_dsk, cluster_start_seconds=t_start,
+                    first_run_seconds=t_first))
+    rows.append(row("  same, Dask's malloc settings", raw, t_raw))
     print(f"{R} realizations x 1000 steps, critical network, float + fixed point ({os.cpu_count()} cores)")
-    print(f"{'how':<30} {'seconds':>8} {'speedup':>8} {'identical':>9}")
+    print(f"{'how':<30} {'seconds':>8} {'range':>13} {'speedup':>8} {'identical':>9}")
     for r in rows:
-        print(f"{r['how']:<30} {r['seconds']:>8.2f} {r['speedup']:>7.2f}x {str(r['identical']):>9}")
-    print(f"(cluster start-up {t_start:.1f} s, not included)")
+        span = f"{r['seconds_min']:.2f}-{r['seconds_max']:.2f}"
+        print(f"{r['how']:<30} {r['seconds']:>8.2f} {span:>13} {r['speedup']:>7.2f}x {str(r['identical']):>9}")
+    print(f"(median of {args.repeats}; cluster start-up {t_start:.1f} s and the workers' first run "
+          f"{t_first:.1f} s not included)")
     write_json(args.out, dict(rows=rows, realizations=R))
     return rows
 

@@ -706,11 +706,11 @@ def _launch_numba_threads():
     global _threads_launched
     if _threads_launched:
         return
-    import multiprocessing.context as mpc
+    import multiprocessing as mp
     from numba.np.ufunc import parallel
-    before = mpc._default_context._actual_context
+    before = mp.get_start_method(allow_none=True)
     parallel._launch_threads()
-    mpc._default_context._actual_context = before
+    mp.set_start_method(before, force=True)
     _threads_launched = True
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ._lava import prepare_lava_import
 from .simulators import Trace
 
 
@@ -37,6 +38,7 @@ def run_lif_network(*, n, du, dv, vth, bias_mant, num_steps, weights=None, bias_
     ``tag`` selects "fixed_pt" (bit-accurate) or "floating_pt" models. ``progress``
     runs in chunks of 10 steps with a progress bar on stderr.
     """
+    prepare_lava_import()
     from ._progress import Progress
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
@@ -127,6 +129,7 @@ def lava_processes(net, init=None):
     synapses joins the RingBuffer to the population's ``a_in``. ``init``: ``{name: {"u":
     ..., "v": ...}}``.
     """
+    prepare_lava_import()
     from lava.proc.dense.process import DelayDense, Dense
     from lava.proc.io.source import RingBuffer
     from lava.proc.lif.process import LIF, LIFRefractory, LIFReset, TernaryLIF
@@ -233,6 +236,7 @@ def run_network(net, num_steps: int, record=None, init=None):
     (``Loihi2SimCfg(select_tag="fixed_pt")`` or ``"floating_pt"`` by the network's family)
     and return ``{name: Trace}`` of s, u, v read with one Monitor. ``record`` as in
     :func:`lava_eirate.simulate` (default: every neuron population, s, u and v)."""
+    prepare_lava_import()
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
     from lava.proc.monitor.process import Monitor

@@ -2,6 +2,10 @@
 
 Importing this package imports Lava (slow); ``import lava_eirate`` alone does not.
 """
+from .._lava import prepare_lava_import
+
+prepare_lava_import()
+
 from .ei_lif.process import EILIFNetwork
 from .ei_rate.process import EIRateNetwork
 from .network.process import NetworkProcess
