@@ -44,6 +44,9 @@ NEURON_MODELS = (FixedLIF, FixedLIFReset, FixedTernaryLIF, FixedLIFRefractory, F
 #: s (spikes), u, v, and a: the population's synaptic input of the step (int32 in fixed point,
 #: the sum of its connections' outputs and direct inputs, before the << 6 alignment).
 RECORDABLE = ("s", "u", "v", "a")
+#: Events the kernel's event buffers hold at least (a run empties them whenever they may
+#: not hold one more step with every recorded neuron spiking).
+EVENTS_MIN_BUFFER = 1 << 20
 #: What ``record=`` takes: the above, and "events" -- spikes as (step, neuron) lists,
 #: without a T x n array (memory grows with the spikes, not with T x n).
 RECORD_OPTIONS = RECORDABLE + ("events",)
@@ -732,7 +735,7 @@ class _Run:
         for name, what in spec.items():
             k = comp.index(name)
             for var, col in zip(RECORDABLE, self.cols):
-                if var in what or (var == "s" and "events" in what):
+                if var in what:
                     col[k] = width[var]
                     width[var] += int(comp.n[k])
             dense_s += int(comp.n[k]) * ("s" in what)
@@ -744,6 +747,16 @@ class _Run:
         self.spikes = {name: np.zeros((num_steps, int(comp.n[comp.index(name)])), np.int8)
                        for name, what in spec.items() if "s" in what}
         self.events = {name: ([], [], []) for name, what in spec.items() if "events" in what}
+        # events come straight from the kernel's sender lists (O(spikes) per step), through
+        # buffers with room for a few steps of every recorded neuron spiking (>= 1M events)
+        ev_on = np.zeros(P, np.bool_)
+        for name in self.events:
+            ev_on[comp.index(name)] = True
+        ev_cap = max(4 * int(comp.n[ev_on].sum()), EVENTS_MIN_BUFFER) if ev_on.any() else 0
+        if ev_cap and comp.N >= 2 ** 31:
+            raise ValueError(f"the network has {comp.N} neurons; recording events takes at most 2**31 - 1")
+        self.ev = (ev_on, np.zeros(ev_cap, np.int32), np.zeros(ev_cap, np.int32), np.zeros(ev_cap, np.int8),
+                   np.zeros(1, np.int64))
         N = comp.N
         self.pay = np.zeros(N, comp.vdt)
         self.stage = np.zeros(comp.stage_size, np.int64 if comp.fixed else np.float64)
@@ -754,37 +767,57 @@ class _Run:
     def steps(self, st: NetworkState, row0: int, k: int) -> np.ndarray:
         """Run k steps from ``st`` (in place), recording into rows ``row0 ..``."""
         comp = self.comp
-        # spikes go through the chunk buffer (rows 0..k-1); u, v, a straight to their rows
-        rec = (self.rec[0][:k],) + tuple(r[row0:row0 + k] if r.shape[0] else r for r in self.rec[1:])
-        args = (st.t, k, comp.pop_arrays + self.cols, comp.neur,
-                (st.u, st.v, st.ref_end, self.pay, st.acc, self.stage, self.marker, self.dirty),
-                comp.conn_arrays, comp.syn, comp.src_data, rec, self.work, self.threads)
-        T = self.threads[0]
-        if T > 1:
-            import numba
-            before = numba.get_num_threads()
-            numba.set_num_threads(min(T, numba.config.NUMBA_NUM_THREADS))  # T parts, at most one per core
-            try:
-                counts = NK.run_network(*args)
-            finally:
-                numba.set_num_threads(before)
-        else:
-            counts = NK.run_network(*args)
-        st.t += k
+        counts = np.zeros(len(comp.pops), np.int64)
+        done = 0
+        while done < k:      # more than one call only when the event buffers fill up
+            c, j = self._call(st, row0, done, k)
+            counts += c
+            st.t += j
+            self._drain_events(row0 + done)
+            done += j
         if st.pay is not None:
             st.pay[:] = self.pay
         for name, dense in self.spikes.items():
-            c = self.cols[0][comp.index(name)]
-            dense[row0:row0 + k] = rec[0][:, c:c + dense.shape[1]]
-        for name, (ts, idx, vals) in self.events.items():
-            kk = comp.index(name)
-            c = self.cols[0][kk]
-            block = rec[0][:, c:c + int(comp.n[kk])]
-            t, i = np.nonzero(block)
-            ts.append(t + row0)
-            idx.append(i)
-            vals.append(block[t, i])
+            col = self.cols[0][comp.index(name)]
+            dense[row0:row0 + k] = self.rec[0][:k, col:col + dense.shape[1]]
         return counts
+
+    def _call(self, st: NetworkState, row0: int, a: int, b: int):
+        """One kernel call for chunk rows ``a .. b`` (steps ``row0 + a ..``): spikes into
+        the chunk buffer's rows, u, v, a straight to their rows. Returns (counts, steps run)."""
+        comp = self.comp
+        rec = (self.rec[0][a:b],) + tuple(r[row0 + a:row0 + b] if r.shape[0] else r for r in self.rec[1:]) \
+            + (self.ev,)
+        args = (st.t, b - a, comp.pop_arrays + self.cols, comp.neur,
+                (st.u, st.v, st.ref_end, self.pay, st.acc, self.stage, self.marker, self.dirty),
+                comp.conn_arrays, comp.syn, comp.src_data, rec, self.work, self.threads)
+        T = self.threads[0]
+        if T <= 1:
+            return NK.run_network(*args)
+        import numba
+        before = numba.get_num_threads()
+        numba.set_num_threads(min(T, numba.config.NUMBA_NUM_THREADS))  # T parts, at most one per core
+        try:
+            return NK.run_network(*args)
+        finally:
+            numba.set_num_threads(before)
+
+    def _drain_events(self, row0: int) -> None:
+        """Move the kernel's event buffers into the per-population lists (rows offset by
+        ``row0``) and empty them."""
+        ev_on, ev_t, ev_i, ev_v, ev_n = self.ev
+        m = int(ev_n[0])
+        if m == 0:
+            return
+        g = ev_i[:m]
+        for name, (ts, idx, vals) in self.events.items():
+            kk = self.comp.index(name)
+            off = int(self.comp.off[kk])
+            sel = (g >= off) & (g < off + int(self.comp.n[kk])) if len(self.events) > 1 else slice(None)
+            ts.append(ev_t[:m][sel].astype(np.int64) + row0)
+            idx.append(g[sel].astype(np.int64) - off)
+            vals.append(ev_v[:m][sel].copy())
+        ev_n[0] = 0
 
 
 def _check_finite(comp, st, run, steps_done):

@@ -153,9 +153,18 @@ def test_spike_source_is_cyclic_and_direct_input_is_same_step():
     assert tr["q"].a[:, 0].tolist() == [0, 0, 0, 10, 20, 30, 10, 20]
 
 
-def test_spike_events_equal_the_dense_raster_across_chunks(monkeypatch):
+@pytest.mark.parametrize("buffer, threads", [(1 << 20, 1), (0, 1), (0, 2)])
+def test_spike_events_equal_the_dense_raster_across_chunks(monkeypatch, buffer, threads):
+    """Events come from the kernel's sender lists; ``buffer`` 0 leaves room for 4 steps of
+    every neuron spiking, so the run stops and empties the buffers again and again; 2
+    threads compact the populations on threads."""
+    import lava_eirate.engine as E
     import lava_eirate.simulators as sim
     monkeypatch.setattr(sim, "_CHUNK_WORK", 300)        # many chunks
+    monkeypatch.setattr(E, "EVENTS_MIN_BUFFER", buffer)
+    monkeypatch.setattr(E, "THREADS_MIN_POP_NEURONS", 1)
+    monkeypatch.setattr(E, "THREADS_MIN_CONN_SYNAPSES", 0)
+    monkeypatch.setattr(E, "_default_threads", threads)
     rng = np.random.default_rng(8)
     net = le.Network()
     a = net.add(le.FixedLIF(20, 300, 200, 40, rng.integers(200, 900, 20), 4), name="a")

@@ -525,6 +525,24 @@ def _flush(stage, s0, marker, dirty, nd, n_post, acc, a0, nslots, t, lsh, rsh, w
 
 
 @njit(cache=True)
+def _record_events(P, ev_on, pop_off, nspk, spk, pay, row, ev_t, ev_i, ev_v, ev_n):
+    """Append this step's senders of the populations with ``ev_on`` as events (row, global
+    index, payload), in ascending index order; O(spikes), not O(neurons)."""
+    e = ev_n[0]
+    for p in range(P):
+        if not ev_on[p]:
+            continue
+        off = pop_off[p]
+        for q in range(nspk[p]):
+            g = off + spk[off + q]
+            ev_t[e] = row
+            ev_i[e] = g
+            ev_v[e] = pay[g]
+            e += 1
+    ev_n[0] = e
+
+
+@njit(cache=True)
 def _compact(pay, off, n, spk):
     """Local indices of the nonzero ``pay[off:off+n]`` into ``spk[off:]``; returns the count."""
     k = 0
@@ -550,7 +568,15 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
 
     ``t0`` is the number of steps already run (Lava's ``time_step`` of the first step is
     ``t0 + 1``); recorded step ``k`` goes to row ``k`` of the ``rec`` arrays (callers pass
-    views). Returns the number of spikes per population (int64, ``(P,)``).
+    views).
+
+    ``rec[4] = (ev_on, ev_t, ev_i, ev_v, ev_n)`` records spikes as events, straight from
+    each step's sender list: for populations with ``ev_on[p]``, event ``ev_n[0]`` gets
+    the step's row (``ev_t``), the neuron's global index (``ev_i``) and the payload
+    (``ev_v``). A step starts only while the buffers have room for every such neuron to
+    spike; otherwise the run stops early, for the caller to empty them and go on.
+
+    Returns ``(spikes per population (P,) int64, steps run)``.
     """
     (pop_model, pop_off, pop_n, reset_int, reset_off, src_off, src_len, inc_ptr, inc_conn,
      rec_cs, rec_cu, rec_cv, rec_ca) = pops
@@ -560,14 +586,20 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
      c_per_syn, c_staged, c_stage_off, c_ptr_off, c_syn_off, c_csc_off, c_wt_off, c_dly_off,
      c_fused) = conns
     indptr, packed, csc_idx, csc_w, wt, delays = syn
-    rec_s, rec_u, rec_v, rec_a = rec
+    rec_s, rec_u, rec_v, rec_a, (ev_on, ev_t, ev_i, ev_v, ev_n) = rec
     ain, spk, nspk = work
     T, bnd, c_bnd_off, min_n = threads
     P = pop_model.shape[0]
     C = c_pre.shape[0]  # connections, then fused lists (post -1: absolute targets in acc)
     counts = np.zeros(P, np.int64)
     dbase = np.zeros(64, np.uint64)  # unsigned: the scatter index needs no wraparound test
+    ev_need = 0
+    for p in range(P):
+        if ev_on[p]:
+            ev_need += pop_n[p]
     for step in range(num_steps):
+        if ev_need > 0 and ev_n[0] + ev_need > ev_t.shape[0]:
+            return counts, step
         t = t0 + step + 1
         # 1. sources: this step's payload
         for p in range(P):
@@ -604,6 +636,8 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
             nspk[p] = _compact(pay, pop_off[p], pop_n[p], spk)
             if pop_model[p] == MODEL_SOURCE:
                 counts[p] += nspk[p]
+        if ev_need > 0:
+            _record_events(P, ev_on, pop_off, nspk, spk, pay, step, ev_t, ev_i, ev_v, ev_n)
         # 4. synapses: this step's spikes into the slots of later steps
         for c in range(C):
             fmt = c_fmt[c]
@@ -649,4 +683,4 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
                 else:
                     _acc_direct(sp, nsp, p_off, c_graded[c], pay, ip, 1, 0, packed[s0:], csc_idx[k0:],
                                 csc_w[k0:], wt[w0:], fmt, n_post, 0, n_post, acc, base)
-    return counts
+    return counts, num_steps
