@@ -3,9 +3,10 @@
 64 realizations (1000 steps each) of the Lava tutorial's critical network, float and
 per-connection fixed point (``ensemble_fidelity``): sequential in this process, over 2
 local processes (``processes=2``), and over a 2-worker ``dask.distributed.LocalCluster``
-(``client=``), there also with the allocator left as Dask's nanny sets it; wall times (median of ``--repeats`` runs, with their range), speedups,
-and whether the results are identical. Cluster start-up and the workers' first run
-(imports, kernels loaded) are timed apart. Prints a table, writes JSON.
+(``client=``), there also with the allocator left as Dask's nanny sets it; wall times
+(median of ``--repeats`` runs, with their range), speedups, and whether the results are
+identical. Cluster start-up and the workers' first run (imports, kernels loaded) are
+timed apart. Prints a table, writes JSON.
 
     python benchmarks/bench_sweep.py [--realizations 64] [--repeats 3] [--out benchmarks/results/bench_sweep.json]
 """

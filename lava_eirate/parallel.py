@@ -8,6 +8,7 @@ or in which order the runs happen.
 """
 from __future__ import annotations
 
+import functools
 import os
 
 from . import _validate as V
@@ -155,10 +156,12 @@ class _KeepFreedMemory:
         return False
 
 
+@functools.lru_cache(maxsize=1)
 def _start_environ() -> dict:
     """The environment this process started with (glibc reads its ``MALLOC_*`` variables
     then; ``os.environ`` may have changed since -- Dask's nanny puts its variables into
-    the client's ``os.environ`` too). Empty where ``/proc/self/environ`` is not readable."""
+    the client's ``os.environ`` too). Read once per process; empty where
+    ``/proc/self/environ`` is not readable."""
     try:
         with open("/proc/self/environ", "rb") as f:
             raw = f.read()

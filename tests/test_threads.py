@@ -148,13 +148,11 @@ def test_lava_imports_after_a_simulation():
     """numba's thread pool start fixes multiprocessing's start method, after which Lava's
     import (which sets "fork") fails; the engine puts the unset state back. Checked in a
     fresh interpreter (this one imported Lava long ago)."""
-    import subprocess
-    import sys
+    from test_parallel import _fresh
     code = ("import lava_eirate as le\n"
             "net = le.Network()\n"
             "net.add(le.FixedLIF(3, du=1, dv=1, vth=1, bias_mant=2, bias_exp=6), name='p')\n"
             "le.simulate(net, 5)\n"
             "from lava.proc.lif.process import LIF\n"
             "print('imported')\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0 and "imported" in out.stdout, out.stderr[-2000:]
+    assert "imported" in _fresh(code)
