@@ -47,6 +47,8 @@ RECORDABLE = ("s", "u", "v", "a")
 #: Events the kernel's event buffers hold at least (a run empties them whenever they may
 #: not hold one more step with every recorded neuron spiking).
 EVENTS_MIN_BUFFER = 1 << 20
+#: Bytes of the buffer a chunk's spike raster goes through (int8, one row per step).
+RASTER_BUFFER_BYTES = 8 << 20
 #: What ``record=`` takes: the above, and "events" -- spikes as (step, neuron) lists,
 #: without a T x n array (memory grows with the spikes, not with T x n).
 RECORD_OPTIONS = RECORDABLE + ("events",)
@@ -896,8 +898,11 @@ def _simulate(net, num_steps, record, state, init, progress, label, num_threads=
     comp = net.compiled()
     st = _initial_state(comp, state, init)
     from .simulators import chunk_steps
-    run = _Run(comp, spec, num_steps, chunk_steps(num_steps, comp.N, net.num_synapses),
-               resolve_threads(num_threads, net.num_synapses))
+    # the spike raster of a chunk goes through a buffer: room for chunks to grow (<= 8 MiB)
+    width_s = sum(int(comp.n[comp.index(name)]) for name, what in spec.items() if "s" in what)
+    rows = chunk_steps(num_steps, comp.N, net.num_synapses)
+    rows = max(rows, min(num_steps, RASTER_BUFFER_BYTES // max(width_s, 1)))
+    run = _Run(comp, spec, num_steps, rows, resolve_threads(num_threads, net.num_synapses))
     totals = np.zeros(len(comp.pops), np.int64)
 
     def chunk(t0, k):
@@ -907,7 +912,7 @@ def _simulate(net, num_steps, record, state, init, progress, label, num_threads=
             _check_finite(comp, st, run, t0 + k)
         return int(c.sum())
 
-    _run_steps(chunk, label, num_steps, comp.N, net.num_synapses, progress)
+    _run_steps(chunk, label, num_steps, comp.N, net.num_synapses, progress, rows if width_s else None)
     traces = {}
     for name, what in spec.items():
         k = comp.index(name)

@@ -18,6 +18,10 @@ from .params import FixedLIF, FixedSynapses, FloatLIF, FloatSynapses
 _RECORDABLE = ("s", "u", "v")
 #: Steps per call into the kernel when a progress bar is shown.
 _CHUNK_WORK = 20_000_000
+#: Wall time a call into the kernel aims at: later chunks double while a chunk takes
+#: less than half of it and halve while one takes more than twice (0: chunks stay at
+#: :func:`chunk_steps`). Chunking never changes a result.
+_CHUNK_SECONDS = 0.1
 
 
 @dataclass
@@ -82,26 +86,31 @@ def chunk_steps(num_steps: int, n: int, nnz: int) -> int:
     return max(1, min(num_steps, _CHUNK_WORK // max(n + nnz // 10, 1)))
 
 
-def _chunks(num_steps: int, n: int, nnz: int):
-    step = chunk_steps(num_steps, n, nnz)
-    t = 0
-    while t < num_steps:
-        k = min(step, num_steps - t)
-        yield t, k
-        t += k
-
-
-def _run_steps(step, label: str, num_steps: int, n: int, nnz: int, progress) -> int:
-    """Call ``step(t0, k)`` over all steps in chunks of ~0.1 s of work (Ctrl-C is seen
-    between chunks: a numba loop does not look at signals), with a progress bar when one
+def _run_steps(step, label: str, num_steps: int, n: int, nnz: int, progress,
+               max_steps: int | None = None) -> int:
+    """Call ``step(t0, k)`` over all steps in chunks of ~:data:`_CHUNK_SECONDS` (Ctrl-C
+    is seen between chunks: a numba loop does not look at signals; the first chunk's size
+    is :func:`chunk_steps`' estimate, at most ``max_steps``), with a progress bar when one
     is asked for, or on an interactive stderr for long runs. Returns the spikes counted."""
+    import time
     total = 0
+    cap = num_steps if max_steps is None else max(1, int(max_steps))
+    k = min(chunk_steps(num_steps, n, nnz), cap)
     with Progress(num_steps, label, enabled=progress) as bar:
         if progress is None and num_steps * (n + nnz // 10) < 5 * _CHUNK_WORK:
             bar.enabled = False
-        for t0, k in _chunks(num_steps, n, nnz):
-            total += step(t0, k)
-            bar.update(k)
+        t = 0
+        while t < num_steps:
+            m = min(k, num_steps - t)
+            t0 = time.perf_counter()
+            total += step(t, m)
+            took = time.perf_counter() - t0
+            bar.update(m)
+            t += m
+            if m == k and took < 0.5 * _CHUNK_SECONDS:
+                k = min(2 * k, cap)
+            elif took > 2.0 * _CHUNK_SECONDS:
+                k = max(1, k // 2)
     return total
 
 

@@ -201,6 +201,33 @@ def test_record_subset_and_rates():
     assert tr.s is None and tr.num_spikes == 10
 
 
+def test_chunks_grow_while_fast_and_shrink_while_slow(monkeypatch):
+    """Chunk sizes adapt to the wall time of the calls (results never depend on them)."""
+    import time
+    import lava_eirate.simulators as sim
+    monkeypatch.setattr(sim, "_CHUNK_WORK", 5 * 100)         # first chunk: 5 steps of n = 100
+    sizes = []
+
+    def fast(t0, k):
+        sizes.append((t0, k))
+        return 1
+    assert sim._run_steps(fast, "x", 100, 100, 0, False) == len(sizes)
+    assert sizes == [(0, 5), (5, 10), (15, 20), (35, 40), (75, 25)]
+    sizes.clear()
+    assert sim._run_steps(fast, "x", 100, 100, 0, False, max_steps=8) == 13
+    assert [k for _, k in sizes] == [5] + [8] * 11 + [7]
+    monkeypatch.setattr(sim, "_CHUNK_SECONDS", 0.001)
+    monkeypatch.setattr(sim, "_CHUNK_WORK", 40 * 100)
+
+    def slow(t0, k):
+        sizes.append(k)
+        time.sleep(0.01)
+        return 0
+    sizes.clear()
+    sim._run_steps(slow, "x", 100, 100, 0, False)
+    assert sizes[:4] == [40, 20, 10, 5] and sum(sizes) == 100
+
+
 def test_chunked_run_with_progress_bar_equals_one_call(monkeypatch, capsys):
     import lava_eirate.simulators as sim
     rng = np.random.default_rng(9)
@@ -209,6 +236,7 @@ def test_chunked_run_with_progress_bar_equals_one_call(monkeypatch, capsys):
     syn = le.FixedSynapses(rng.integers(-100, 100, (n, n)) * (rng.random((n, n)) < 0.3))
     whole = le.simulate_fixed(neurons, syn, 97)
     monkeypatch.setattr(sim, "_CHUNK_WORK", 500)          # ~10 steps per chunk
+    monkeypatch.setattr(sim, "_CHUNK_SECONDS", 0.0)      # chunks do not grow
     chunked = le.simulate_fixed(neurons, syn, 97, progress=True)
     err = capsys.readouterr().err
     assert "simulate_fixed:" in err and "97/97" in err

@@ -161,6 +161,7 @@ def test_spike_events_equal_the_dense_raster_across_chunks(monkeypatch, buffer, 
     import lava_eirate.engine as E
     import lava_eirate.simulators as sim
     monkeypatch.setattr(sim, "_CHUNK_WORK", 300)        # many chunks
+    monkeypatch.setattr(sim, "_CHUNK_SECONDS", 0.0)      # chunks do not grow
     monkeypatch.setattr(E, "EVENTS_MIN_BUFFER", buffer)
     monkeypatch.setattr(E, "THREADS_MIN_POP_NEURONS", 1)
     monkeypatch.setattr(E, "THREADS_MIN_CONN_SYNAPSES", 0)

@@ -58,6 +58,8 @@ MODEL_RATE = 5
 
 #: Connection layout of a source feeding a population's InPort directly (no synapses).
 FMT_DIRECT = 4
+#: Neurons tested at once when listing a step's senders (:func:`_compact`).
+_BLOCK = 32
 
 
 # -- family-specific arithmetic, chosen by dtype at compile time ---------------------------
@@ -235,6 +237,20 @@ def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p
         _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv)
         return spikes
     lo_, re_, rp_ = vth_lo[off:off + n], ref_end[off:off + n], ref_period[off:off + n]
+    if model == MODEL_REFRACTORY:
+        # the same rules as the loop below, written with selects only, so that it vectorises
+        for i in range(n):
+            cur, vol = subthr(u_[i], v_[i], a_[i], k0[i], k1[i], k2[i])
+            held = re_[i] >= t
+            vol = v_[i] if held else vol
+            s = vol > th[i]
+            re_[i] = t + rp_[i] if s else re_[i]
+            u_[i] = cur
+            v_[i] = 0 if s else vol
+            q_[i] = s
+            spikes += s
+        _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv)
+        return spikes
     for i in range(n):
         cur, vol = subthr(u_[i], v_[i], a_[i], k0[i], k1[i], k2[i])
         if model == MODEL_REFRACTORY and re_[i] >= t:
@@ -548,8 +564,31 @@ def _compact(pay, off, n, spk):
     k = 0
     q = pay[off:off + n]
     out = spk[off:off + n]
-    for i in range(n):
+    # Blocks of _BLOCK are tested at once (a vectorised count) and only blocks with a
+    # sender are listed: ~1 cycle per neuron less than a store per neuron when few spike.
+    nb = n // _BLOCK
+    for b in range(nb):
+        lo = b * _BLOCK
+        blk = q[lo:lo + _BLOCK]
+        hit = 0
+        for i in range(_BLOCK):
+            hit += blk[i] != 0
+        if hit:
+            for i in range(_BLOCK):
+                out[k] = lo + i
+                k += blk[i] != 0
+    for i in range(nb * _BLOCK, n):
         out[k] = i
+        k += q[i] != 0
+    return k
+
+
+@njit(cache=True)
+def _count_sent(pay, off, n):
+    """How many of ``pay[off:off+n]`` are nonzero (a source nobody reads a sender list of)."""
+    q = pay[off:off + n]
+    k = 0
+    for i in range(n):
         k += q[i] != 0
     return k
 
@@ -594,9 +633,14 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
     counts = np.zeros(P, np.int64)
     dbase = np.zeros(64, np.uint64)  # unsigned: the scatter index needs no wraparound test
     ev_need = 0
+    listed = np.zeros(P, np.bool_)  # whose sender list is read (events, synapses)
     for p in range(P):
         if ev_on[p]:
             ev_need += pop_n[p]
+            listed[p] = True
+    for c in range(C):
+        if c_fmt[c] != FMT_DIRECT:
+            listed[c_pre[c]] = True
     for step in range(num_steps):
         if ev_need > 0 and ev_n[0] + ev_need > ev_t.shape[0]:
             return counts, step
@@ -606,8 +650,7 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
             if pop_model[p] == MODEL_SOURCE:
                 off, n = pop_off[p], pop_n[p]
                 d0 = src_off[p] + ((t - 1) % src_len[p]) * n
-                for i in range(n):
-                    pay[off + i] = src_data[d0 + i]
+                pay[off:off + n] = src_data[d0:d0 + n]  # slices: a vectorised copy
         # 2. neurons: gather the input of this step, update
         for p in range(P):
             if pop_model[p] == MODEL_SOURCE:
@@ -632,6 +675,10 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
         # 3. who sent something (populations updated on threads have been compacted there)
         for p in range(P):
             if T > 1 and pop_n[p] >= min_n and pop_model[p] != MODEL_SOURCE:
+                continue
+            if pop_model[p] == MODEL_SOURCE and not listed[p]:  # feeds InPorts only
+                nspk[p] = 0
+                counts[p] += _count_sent(pay, pop_off[p], pop_n[p])
                 continue
             nspk[p] = _compact(pay, pop_off[p], pop_n[p], spk)
             if pop_model[p] == MODEL_SOURCE:
