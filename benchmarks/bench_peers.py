@@ -24,14 +24,15 @@ Each simulator runs in its own process (peak resident memory is that process's),
   potential minus V_reset: threshold 10 mV, leak towards -10 mV (bias = -10 mV dt/tau_m).
   Fixed point: 1280 units per mV, so J = 128 units = mantissa 2 << (0 + 6), -gJ =
   -10 << 6, vth = 200 << 6, dv = round(4096 dt / tau_m) = 20 (tau_m 20.48 ms, -2.4%),
-  bias = -1 << 6, du = 4095. The external Poisson input is precomputed (a SpikeSource
-  of counts x J feeding the population directly; its memory is in the peak), cyclic with
-  a 200 ms period.
+  bias = -1 << 6, du = 4095. The external input is a ``PoissonSource`` (fresh
+  Poisson(C_E nu_ext dt) counts x J every step, feeding the population directly, as NEST's
+  poisson_generator and Brian2's PoissonInput draw every step).
 
 Reported per simulator and thread count: build s, run s per simulated second, recurrent
 synaptic events/s (spikes x 1250 targets), peak RSS (the process and any child: Brian2's
 standalone binary) per synapse, resident memory once built (construction temporaries
-freed) per synapse, lava_eirate's own synapse storage per synapse, mean rate against
+freed) per synapse, both less the process's resident memory after its imports (the
+network's own memory per synapse), lava_eirate's own synapse storage per synapse, mean rate against
 the mean-field (Siegert) prediction of lava_eirate.meanfield. Peers missing from the
 environment (``pip install 'lava_eirate[peers]'``) are skipped with the reason.
 """
@@ -64,13 +65,14 @@ def rss_now():
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * resource.getpagesize()
 def report(**kw):
-    kw.update(peak_rss=peak())
+    kw.update(peak_rss=peak(), rss_base=rss_base)
     print("RESULT " + json.dumps(kw))
 """
 
 NEST = COMMON + """
 import nest
 nest.set_verbosity("M_ERROR")
+rss_base = rss_now()
 t0 = time.perf_counter()
 nest.ResetKernel()
 nest.SetKernelStatus(dict(resolution=DT, local_num_threads=THREADS, rng_seed=SEED + 1))
@@ -102,6 +104,7 @@ BRIAN2 = COMMON + """
 import os
 import brian2 as b2
 MODE = "{mode}"
+rss_base = rss_now()
 t0 = time.perf_counter()
 if MODE == "cpp_standalone":
     b2.set_device("cpp_standalone", build_on_run=False, directory="{workdir}")
@@ -153,13 +156,26 @@ FIXED = {fixed}
 STEPS = int(round(SECONDS * 1000.0 / DT))
 DELAY = int(round(D / DT)) - 1          # a spike at step t arrives at t + 1 + delay
 REF = int(round(TREF / DT))
+def tiny():   # the same kinds of objects for 2 neurons: the kernels' code loaded (NEST's is at import)
+    w = le.network.fixed_indegree(2, 2, 1, np.random.default_rng(1))
+    t = le.Network()
+    if FIXED:
+        t.add(le.FixedLIFRefractory(2, du=4095, dv=20, vth=200, bias_mant=-1, bias_exp=6, refractory_period=REF), name="pop")
+        t.connect("pop", "pop", le.FixedSynapses(w.astype(np.int64), weight_exp=0), delays=DELAY)
+        t.connect(t.add(le.PoissonSource(2, 1.0, weight=1, rng=np.random.default_rng(1))), "pop")
+    else:
+        t.add(le.FloatLIFRefractory(2, du=1.0, dv=0.005, vth=10.0, bias=-0.05, refractory_period=REF), name="pop")
+        t.connect("pop", "pop", le.FloatSynapses(w.astype(np.float64)), delays=DELAY)
+        t.connect(t.add(le.PoissonSource(2, 1.0, weight=0.1, rng=np.random.default_rng(1))), "pop")
+    le.simulate(t, 2, record={{"pop": "events"}}, num_threads=THREADS)
+tiny()
+rss_base = rss_now()
 t0 = time.perf_counter()
 rng = np.random.default_rng(SEED)
 import scipy.sparse as sp
 A = sp.hstack([fixed_indegree(N, NE, CE, rng), fixed_indegree(N, NI, CI, rng)], format="csr")
 A.data = np.where(A.indices < NE, 1.0, -G).astype(np.float64)   # in units of J
-PERIOD = min(STEPS, 2000)
-counts = rng.poisson(NU_EXT * CE * DT, (PERIOD, N))
+LAM = NU_EXT * CE * DT                          # external input: Poisson counts per step
 net = le.Network()
 if FIXED:
     S = 1280.0                                     # units per mV
@@ -169,16 +185,15 @@ if FIXED:
     net.add(le.FixedLIFRefractory(N, du=4095, dv=dv, vth=int(round((VTH - VR) * S)) >> 6,
                                   bias_mant=-1, bias_exp=6, refractory_period=REF), name="pop")
     net.connect("pop", "pop", le.FixedSynapses(A, weight_exp=0), delays=DELAY)
-    src = (counts * jm).astype(np.int32)
+    src = le.PoissonSource(N, LAM, weight=jm, rng=rng)
 else:
     A.data = A.data * J
     net.add(le.FloatLIFRefractory(N, du=1.0, dv=DT / TAU, vth=VTH - VR, bias=-VR * DT / TAU,
                                   refractory_period=REF), name="pop")
     net.connect("pop", "pop", le.FloatSynapses(A), delays=DELAY)
-    src = counts * J
-del counts, A   # the engine keeps its own copies
-net.connect(net.add(le.SpikeSource(src), name="ext"), "pop")
-del src
+    src = le.PoissonSource(N, LAM, weight=J, rng=rng)
+del A   # the engine keeps its own copies
+net.connect(net.add(src, name="ext"), "pop")
 synapses = net.num_synapses
 le.simulate(net, 2, record={{"pop": "events"}}, num_threads=THREADS)   # JIT (cached) and flattening
 build = time.perf_counter() - t0
@@ -271,12 +286,15 @@ def main(argv=None):
                 r["rss_bytes_per_synapse"] = r["peak_rss"] / r["synapses"]
                 if r.get("rss_built"):
                     r["built_bytes_per_synapse"] = r["rss_built"] / r["synapses"]
+                    # the network's own memory: resident once built, less the process after imports
+                    r["net_bytes_per_synapse"] = (r["rss_built"] - r["rss_base"]) / r["synapses"]
+                r["net_peak_bytes_per_synapse"] = (r["peak_rss"] - r["rss_base"]) / r["synapses"]
             rows.append(r)
             print(f"{label:<26} T={T}: " + (r["skipped"] if "skipped" in r else
                   f"build {r['build_s']:.1f} s, run {r['run_s_per_sim_s']:.2f} s/s, {r['rate_hz']:.1f} Hz"),
                   flush=True)
     head = (f"{'simulator':<26} {'N':>6} {'T':>2} | {'build s':>7} {'run s/sim s':>11} {'events/s':>9} | "
-            f"{'peak GB':>7} {'B/syn':>6} {'built':>6} | {'rate Hz':>7} {'theory':>6}")
+            f"{'peak GB':>7} {'B/syn':>6} {'built':>6} {'net':>5} {'netpk':>5} | {'rate Hz':>7} {'theory':>6}")
     print()
     print(head)
     print("-" * len(head))
@@ -286,10 +304,12 @@ def main(argv=None):
             continue
         print(f"{r['simulator']:<26} {r['N']:>6} {r['threads']:>2} | {r['build_s']:7.1f} "
               f"{r['run_s_per_sim_s']:11.2f} {r['events_per_s']:9.2e} | {r['peak_rss'] / 1e9:7.2f} "
-              f"{r['rss_bytes_per_synapse']:6.1f} {r.get('built_bytes_per_synapse', float('nan')):6.1f} | "
+              f"{r['rss_bytes_per_synapse']:6.1f} {r.get('built_bytes_per_synapse', float('nan')):6.1f} "
+              f"{r.get('net_bytes_per_synapse', float('nan')):5.1f} {r['net_peak_bytes_per_synapse']:5.1f} | "
               f"{r['rate_hz']:7.1f} {r['theory_rate_hz']:6.1f}")
     print("(B/syn: peak resident bytes per recurrent synapse; built: resident once built, "
-          "before the run; lava_eirate's synapse arrays: 4.0 B/syn fixed point, 12.0 float)")
+          "before the run; net / netpk: built / peak less the process's resident memory after its "
+          "imports; lava_eirate's synapse arrays: 4.0 B/syn fixed point, 12.0 float)")
     write_json(args.out, dict(rows=rows, python=platform.python_version(), machine=platform.machine(),
                               cpu_count=os.cpu_count(), seconds=args.seconds))
 

@@ -10,7 +10,7 @@ from .params import (EILIFParams, FixedLIF, FixedLIFRefractory, FixedLIFReset, F
                      FixedTernaryLIF, FloatLIF, FloatLIFRefractory, FloatLIFReset, FloatRate, FloatSynapses,
                      FloatTernaryLIF)
 from .simulators import Trace, simulate_fixed, simulate_float, simulate_rate
-from .engine import Network, NetworkState, NetworkTrace, SpikeSource, simulate
+from .engine import Network, NetworkState, NetworkTrace, PoissonSource, SpikeSource, simulate
 
 __version__ = "0.1.0"
 
@@ -38,7 +38,7 @@ def __dir__():
 
 __all__ = ["SignMode", "EILIFParams", "FixedLIF", "FixedLIFReset", "FixedTernaryLIF", "FixedLIFRefractory",
            "FixedRate", "FloatRate", "FixedSynapses", "FloatLIF", "FloatLIFReset", "FloatTernaryLIF", "FloatLIFRefractory",
-           "FloatSynapses", "Network", "NetworkState", "NetworkTrace", "SpikeSource", "simulate", "Trace",
+           "FloatSynapses", "Network", "NetworkState", "NetworkTrace", "PoissonSource", "SpikeSource", "simulate", "Trace",
            "simulate_fixed", "simulate_float", "simulate_rate", "EIRateNetwork", "EILIFNetwork",
            "convert_rate_to_lif_params", "float_to_fixed", "fixed_to_float", "from_lava", "run_lava",
            "sweep", "rate_to_fixed", "__version__"]

@@ -14,6 +14,7 @@ FixedLIFReset               LIFReset (PyLifResetModelBitAcc)
 FixedTernaryLIF             TernaryLIF (PyTernLifModelFixed)
 FixedLIFRefractory          -- (Loihi 1's refractory delay, see the model)
 SpikeSource                 RingBuffer (PySendModelFixed), ``data`` transposed
+PoissonSource               -- (a RingBuffer of its ``payloads``: ``as_spike_source``)
 FixedSynapses, dense        Dense (PyDenseModelBitAcc); with delays DelayDense
 FixedSynapses, sparse       Sparse (PySparseModelBitAcc); with delays DelaySparse
 ``connect(src, pop)``       RingBuffer.s_out -> LIF.a_in (same step, no synapses)
@@ -85,7 +86,10 @@ class SpikeSource:
         self.family = None
 
     def as_int32(self) -> np.ndarray:
-        """The data as int32; raises naming the first value that is not an int32 integer."""
+        """The data as int32 (itself when it is int32 already: no copy of a long input);
+        raises naming the first value that is not an int32 integer."""
+        if self.data.dtype == np.int32:
+            return self.data
         return V.int_param("data", self.data, _I32.min, _I32.max, allow_bool=True).astype(np.int32)
 
     def as_float64(self) -> np.ndarray:
@@ -93,6 +97,83 @@ class SpikeSource:
 
     def __repr__(self):
         return f"SpikeSource(T={self.data.shape[0]}, n={self.n})"
+
+
+class PoissonSource:
+    """Fresh Poisson counts every step (e.g. the external drive of Brunel's network): at
+    step t neuron i sends ``weight[i] * k``, k ~ Poisson(``lam[i]``), independent across
+    neurons and steps; 0 sends nothing, as a SpikeSource's zeros.
+
+    n : neurons. lam : expected count per step, scalar or (n,), in [0, LAM_MAX] (a rate
+        times dt; C_E inputs at nu each: ``C_E * nu * dt``). weight : what one count adds,
+        scalar or (n,): integers (a fixed-point network: ``weight * k`` within int32 for
+        every count the table can give) or reals (float networks). rng : the seeded
+        numpy Generator the source's 64-bit key is drawn from (once, here).
+
+    Counts follow :mod:`lava_eirate.loihi.poisson` (counter-based: chunks, continued runs,
+    threads and the float and fixed versions of a network draw the same ones).
+    :meth:`as_spike_source` gives the same payloads as a SpikeSource (for Lava's
+    RingBuffer). Memory is O(n), not O(steps x n).
+    """
+
+    def __init__(self, n, lam, weight=1, *, rng):
+        from .loihi import poisson as PZ
+        self.n = V.as_count("n", n)
+        lam = V.float_param("lam", lam, 0.0, PZ.LAM_MAX, n=self.n)
+        self.lam = V.full(lam, self.n, np.float64)
+        w = V._numeric_array("weight", weight)
+        if w.dtype.kind in "iu" or (w.dtype.kind == "f" and np.all(np.isfinite(w)) and np.all(w == np.rint(w))):
+            w = V.int_param("weight", w, _I32.min, _I32.max, n=self.n)
+        else:
+            w = V.float_param("weight", w, n=self.n)
+        self.weight = V.full(w, self.n, w.dtype)
+        self.key = int(V.generator(rng).integers(0, 2 ** 64, dtype=np.uint64))
+        self.family = None
+        self._tables = {float(x): PZ.thresholds(float(x)) for x in np.unique(self.lam)}
+        top = np.array([self._tables[float(x)].size for x in self.lam], np.int64)  # largest count
+        if self.weight.dtype.kind == "i":
+            big = np.abs(self.weight) * top > _I32.max
+            if big.any():
+                i = int(np.argmax(big))
+                raise ValueError(f"weight[{i}] = {self.weight[i]} times the largest count {top[i]} (lam = "
+                                 f"{self.lam[i]}) leaves the int32 range of a payload")
+
+    def with_weight(self, weight) -> "PoissonSource":
+        """The same source (same key: the same counts) with another ``weight``."""
+        out = PoissonSource.__new__(PoissonSource)
+        out.__dict__.update(self.__dict__)
+        PoissonSource.__init__(out, self.n, self.lam, weight, rng=np.random.default_rng(0))
+        out.key = self.key
+        return out
+
+    def payloads(self, num_steps: int, t0: int = 0) -> np.ndarray:
+        """What steps ``t0 + 1 .. t0 + num_steps`` send, ``(num_steps, n)`` (int64 or float64)."""
+        from .loihi import poisson as PZ
+        k = PZ.counts(self.key, self.lam, V.as_count("t0", t0, 0), V.as_count("num_steps", num_steps))
+        return k * self.weight
+
+    def as_spike_source(self, num_steps: int) -> "SpikeSource":
+        """A SpikeSource sending what this source sends in steps 1 .. num_steps (then, being
+        a RingBuffer, it repeats them)."""
+        return SpikeSource(self.payloads(num_steps))
+
+    def as_int32(self) -> np.ndarray:
+        if self.weight.dtype.kind != "i":
+            i = int(np.argmax(self.weight != np.rint(self.weight)))
+            raise ValueError(f"weight[{i}] = {self.weight[i]} is not an integer: a fixed-point network's "
+                             f"payloads are int32 integers")
+        return self.weight.astype(np.int32)
+
+    def as_float64(self) -> np.ndarray:
+        return self.weight.astype(np.float64)
+
+    def __repr__(self):
+        lam = self.lam[0] if np.all(self.lam == self.lam[0]) else "per neuron"
+        return f"PoissonSource(n={self.n}, lam={lam})"
+
+
+#: What :meth:`Network.add` takes besides neuron populations.
+SOURCES = (SpikeSource, PoissonSource)
 
 
 @dataclass(frozen=True)
@@ -109,7 +190,7 @@ class Population:
 
     @property
     def is_source(self) -> bool:
-        return isinstance(self.model, SpikeSource)
+        return isinstance(self.model, SOURCES)
 
 
 @dataclass(frozen=True)
@@ -146,11 +227,12 @@ class Network:
 
     # -- building --------------------------------------------------------------------------
     def add(self, population, name: str | None = None) -> Population:
-        """Add a neuron population or a :class:`SpikeSource`; returns its handle.
+        """Add a neuron population, a :class:`SpikeSource` or a :class:`PoissonSource`;
+        returns its handle.
 
         ``name`` defaults to ``"pop<k>"``; names are unique."""
-        if not isinstance(population, NEURON_MODELS + (SpikeSource,)):
-            legal = ", ".join(c.__name__ for c in NEURON_MODELS + (SpikeSource,))
+        if not isinstance(population, NEURON_MODELS + SOURCES):
+            legal = ", ".join(c.__name__ for c in NEURON_MODELS + SOURCES)
             raise TypeError(f"population must be one of {legal}; got {type(population).__name__}")
         if name is None:
             name = f"pop{len(self.populations)}"
@@ -158,7 +240,7 @@ class Network:
             raise TypeError(f"name must be a non-empty str, got {name!r}")
         if name in self.populations:
             raise ValueError(f"a population named {name!r} is already in the network")
-        if not isinstance(population, SpikeSource):
+        if not isinstance(population, SOURCES):
             self._join_family(population.family, f"population {name!r} ({type(population).__name__})")
         handle = Population(name, population, len(self.populations))
         self.populations[name] = handle
@@ -350,8 +432,22 @@ class _Compiled:
         neur = [np.zeros(N, vdt) for _ in range(5)] + [np.zeros(N, np.int64)]
         src_parts, pos = [], 0
         tab_parts, tab_pos = [], 0
+        pz_key, pz_uniform = np.zeros(P, np.uint64), np.zeros(P, np.bool_)
+        pz_lo, pz_hi, pz_w = np.zeros(N, np.int64), np.zeros(N, np.int64), np.zeros(N, vdt)
+        cdf_parts, cdf_pos = [], 0
         for k, p in enumerate(pops):
             sl = slice(off[k], off[k] + n[k])
+            if isinstance(p.model, PoissonSource):
+                m = p.model
+                model[k] = NK.MODEL_POISSON
+                pz_key[k], pz_uniform[k] = m.key, len(m._tables) == 1
+                pz_w[sl] = m.as_int32() if fixed else m.as_float64()
+                for lam, table in m._tables.items():
+                    rows = off[k] + np.nonzero(m.lam == lam)[0]
+                    pz_lo[rows], pz_hi[rows] = cdf_pos, cdf_pos + table.size
+                    cdf_parts.append(table)
+                    cdf_pos += table.size
+                continue
             if p.is_source:
                 data = p.model.as_int32() if fixed else p.model.as_float64()
                 model[k] = NK.MODEL_SOURCE
@@ -369,6 +465,7 @@ class _Compiled:
                 tab_pos += p.model.rate_table().size
         self.src_data = _cat(src_parts, vdt)
         neur.append(_cat(tab_parts, np.int32) if tab_parts else np.zeros(1, np.int32))
+        neur.append((pz_key, pz_uniform, pz_lo, pz_hi, _cat(cdf_parts, np.uint64), pz_w))
 
         wdt = np.int16 if fixed else np.float64
         cols = {name: np.zeros(C, np.int64) for name in _CONN_COLUMNS}

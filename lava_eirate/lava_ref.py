@@ -135,7 +135,7 @@ def lava_processes(net, init=None):
     from lava.proc.lif.process import LIF, LIFRefractory, LIFReset, TernaryLIF
     from lava.proc.sparse.process import DelaySparse, Sparse
     from . import params as P
-    from .engine import SpikeSource
+    from .engine import PoissonSource, SpikeSource
 
     fixed = net.family == "fixed"
     dtype = np.int64 if fixed else np.float64
@@ -143,6 +143,9 @@ def lava_processes(net, init=None):
     pops = {}
     for name, pop in net.populations.items():
         m = pop.model
+        if isinstance(m, PoissonSource):
+            raise ValueError(f"population {name!r} is a PoissonSource, which has no Lava process; use "
+                             f"its as_spike_source(num_steps) (a RingBuffer of the same payloads)")
         if isinstance(m, SpikeSource):
             data = m.as_int32() if fixed else m.as_float64()
             pops[name] = RingBuffer(data=np.ascontiguousarray(data.T))

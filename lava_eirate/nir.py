@@ -43,7 +43,7 @@ import os
 
 import numpy as np
 
-from .engine import Network, SpikeSource
+from .engine import Network, PoissonSource, SpikeSource
 from .params import FloatLIF, FloatSynapses
 
 #: NIR node types :func:`load` reads.
@@ -361,6 +361,9 @@ def export(net: Network, path=None, dt: float = 1e-3, *, outputs=None, scales=No
         raise ValueError(f"dt = {dt} is out of range: legal range (0, inf)")
     nodes, edges, gain = {}, [], {}
     for name, pop in net.populations.items():
+        if isinstance(pop.model, PoissonSource):
+            raise ValueError(f"population {name!r} is a PoissonSource: NIR has no Poisson node; export "
+                             f"pop.model.as_spike_source(num_steps) instead")
         if pop.is_source:
             if name.startswith("bias:"):
                 continue

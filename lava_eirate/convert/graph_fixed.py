@@ -131,7 +131,7 @@ def graph_float_to_fixed(net, *, v_range=None, num_steps: int = 1000, headroom: 
     compensation was added to the float biases). Raises ValueError naming what cannot be
     represented.
     """
-    from ..engine import Network, SpikeSource
+    from ..engine import Network, PoissonSource, SpikeSource
     from ..params import FixedLIF, FixedSynapses, FloatLIF
     if not isinstance(net, Network) or net.family != "float":
         raise TypeError("graph_float_to_fixed takes a float lava_eirate.Network")
@@ -207,7 +207,8 @@ def graph_float_to_fixed(net, *, v_range=None, num_steps: int = 1000, headroom: 
     for name, pop in net.populations.items():
         if not pop.is_source:
             continue
-        data = np.asarray(pop.model.data, np.float64)
+        poisson = isinstance(pop.model, PoissonSource)   # its weight is what one count sends
+        data = pop.model.as_float64()[None, :] if poisson else np.asarray(pop.model.data, np.float64)
         targets = direct.get(name, set())
         direct_to = {t for t in targets if t is not None}
         if direct_to and None in targets:
@@ -229,7 +230,8 @@ def graph_float_to_fixed(net, *, v_range=None, num_steps: int = 1000, headroom: 
             report.sources[name] = "integer payloads kept"
         if np.any(np.abs(fixed) > 2 ** 31 - 1):
             raise ValueError(f"source {name!r}: payload {np.max(np.abs(fixed)):.6g} is beyond the int32 range")
-        out.add(SpikeSource(fixed.astype(np.int32)), name=name)
+        out.add(pop.model.with_weight(fixed[0].astype(np.int64)) if poisson else SpikeSource(fixed.astype(np.int32)),
+                name=name)
     for c in net.connections:
         pre, post = c.pre.name, c.post.name
         if c.synapses is None:
@@ -290,7 +292,7 @@ def graph_fixed_to_float(net, scales: dict):
     e.g. ``report.scales``): ``du = (du + 1) / 4096``, ``dv = dv / 4096``, ``vth = vth
     * 64 / S``, ``bias = bias_mant * 2**bias_exp / S``, ``w = mant * 2**(weight_exp + 6) /
     S_post``, direct source payloads ``x * 64 / S``; delays and message bits kept."""
-    from ..engine import Network, SpikeSource
+    from ..engine import Network, PoissonSource, SpikeSource
     from ..params import FixedLIF, FloatLIF, FloatSynapses
     if not isinstance(net, Network) or net.family != "fixed":
         raise TypeError("graph_fixed_to_float takes a fixed-point lava_eirate.Network")
@@ -311,10 +313,11 @@ def graph_fixed_to_float(net, scales: dict):
     direct = {c.pre.name: c.post.name for c in net.connections if c.pre.is_source and c.synapses is None}
     for name, pop in net.populations.items():
         if pop.is_source:
-            data = np.asarray(pop.model.data, np.float64)
+            poisson = isinstance(pop.model, PoissonSource)
+            data = pop.model.as_float64() if poisson else np.asarray(pop.model.data, np.float64)
             if name in direct:
                 data = data * 64.0 / float(scales[direct[name]])
-            out.add(SpikeSource(data), name=name)
+            out.add(pop.model.with_weight(data) if poisson else SpikeSource(data), name=name)
     for c in net.connections:
         if c.synapses is None:
             out.connect(c.pre.name, c.post.name)

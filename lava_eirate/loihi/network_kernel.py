@@ -20,7 +20,8 @@ Bit-level reference for the integer family (Lava 0.10):
   ``t + 1 + d``); graded spikes (``num_message_bits > 0``) add ``weight * payload``;
 * a population's InPort adds its sources in int32 (``PyInPortVectorDense.recv``);
 * ``RingBuffer`` sources send ``data[(t - 1) % len]`` and may feed a population directly
-  (same step) or through a connection.
+  (same step) or through a connection; Poisson sources send ``weight * count`` with
+  counts drawn as :mod:`lava_eirate.loihi.poisson` defines.
 
 Layout of the flattened network (prepared once by :mod:`lava_eirate.engine`):
 
@@ -47,6 +48,7 @@ from numba.extending import overload
 from .kernels import (FMT_CSC, FMT_DENSE, FMT_PACKED, PACK_MASK, PACK_SHIFT, PREFETCH_AHEAD,
                       decay, lif_fixed_subthr, prefetch, rate_fixed_output, rate_fixed_state,
                       wrap_int32)
+from .poisson import GAMMA, MIX1, MIX2
 
 #: Population models (``pop_model``).
 MODEL_SOURCE = 0
@@ -55,6 +57,7 @@ MODEL_LIF_RESET = 2
 MODEL_TERNARY = 3
 MODEL_REFRACTORY = 4
 MODEL_RATE = 5
+MODEL_POISSON = 6
 
 #: Connection layout of a source feeding a population's InPort directly (no synapses).
 FMT_DIRECT = 4
@@ -583,6 +586,40 @@ def _compact(pay, off, n, spk):
     return k
 
 
+@njit(cache=True, inline="always")
+def _is_source(model):
+    return model == MODEL_SOURCE or model == MODEL_POISSON
+
+
+@njit(cache=True)
+def _poisson_send(key, t, off, n, uniform, c_lo, c_hi, cdf, w, pay, u, k):
+    """Payloads ``w[i] * k_i`` of a Poisson source (neurons ``off .. off+n-1``) at step t:
+    ``k_i`` counts the thresholds ``cdf[c_lo[i]:c_hi[i]]`` at or below the top 32 bits of
+    SplitMix64 output ``(t - 1) n + i`` (see :mod:`lava_eirate.loihi.poisson`; ``uniform``:
+    one table for all). ``u``, ``k``: scratch of at least n."""
+    q_, w_, lo_, hi_, u_, k_ = pay[off:off + n], w[off:off + n], c_lo[off:off + n], c_hi[off:off + n], u[:n], k[:n]
+    base = np.uint64(t - 1) * np.uint64(n) + np.uint64(1)
+    for i in range(n):
+        z = key + (base + np.uint64(i)) * GAMMA
+        z = (z ^ (z >> np.uint64(30))) * MIX1
+        z = (z ^ (z >> np.uint64(27))) * MIX2
+        u_[i] = (z ^ (z >> np.uint64(31))) >> np.uint64(32)
+        k_[i] = 0
+    if uniform:  # threshold by threshold over all neurons: vectorises
+        for j in range(lo_[0], hi_[0]):
+            c = cdf[j]
+            for i in range(n):
+                k_[i] += u_[i] >= c
+    else:
+        for i in range(n):
+            m = 0
+            for j in range(lo_[i], hi_[i]):
+                m += u_[i] >= cdf[j]
+            k_[i] = m
+    for i in range(n):
+        q_[i] = k_[i] * w_[i]
+
+
 @njit(cache=True)
 def _count_sent(pay, off, n):
     """How many of ``pay[off:off+n]`` are nonzero (a source nobody reads a sender list of)."""
@@ -619,7 +656,7 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
     """
     (pop_model, pop_off, pop_n, reset_int, reset_off, src_off, src_len, inc_ptr, inc_conn,
      rec_cs, rec_cu, rec_cv, rec_ca) = pops
-    p0, p1, p2, p3, p4, ref_period, tab = neur
+    p0, p1, p2, p3, p4, ref_period, tab, (pz_key, pz_uniform, pz_lo, pz_hi, pz_cdf, pz_w) = neur
     u, v, ref_end, pay, acc, stage, marker, dirty = state
     (c_pre, c_post, c_fmt, c_graded, c_lsh, c_rsh, c_wrap, c_nslots, c_stride, c_acc_off, c_delay,
      c_per_syn, c_staged, c_stage_off, c_ptr_off, c_syn_off, c_csc_off, c_wt_off, c_dly_off,
@@ -632,6 +669,12 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
     C = c_pre.shape[0]  # connections, then fused lists (post -1: absolute targets in acc)
     counts = np.zeros(P, np.int64)
     dbase = np.zeros(64, np.uint64)  # unsigned: the scatter index needs no wraparound test
+    n_pz = 0
+    for p in range(P):
+        if pop_model[p] == MODEL_POISSON:
+            n_pz = max(n_pz, pop_n[p])
+    pz_u = np.empty(n_pz, np.uint64)  # a Poisson source's uniforms and counts of one step
+    pz_k = np.empty(n_pz, np.int64)
     ev_need = 0
     listed = np.zeros(P, np.bool_)  # whose sender list is read (events, synapses)
     for p in range(P):
@@ -651,9 +694,12 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
                 off, n = pop_off[p], pop_n[p]
                 d0 = src_off[p] + ((t - 1) % src_len[p]) * n
                 pay[off:off + n] = src_data[d0:d0 + n]  # slices: a vectorised copy
+            elif pop_model[p] == MODEL_POISSON:
+                _poisson_send(pz_key[p], t, pop_off[p], pop_n[p], pz_uniform[p], pz_lo, pz_hi, pz_cdf, pz_w,
+                              pay, pz_u, pz_k)
         # 2. neurons: gather the input of this step, update
         for p in range(P):
-            if pop_model[p] == MODEL_SOURCE:
+            if _is_source(pop_model[p]):
                 continue
             off, n = pop_off[p], pop_n[p]
             reset_now = reset_int[p] > 0 and (t % reset_int[p]) == reset_off[p]
@@ -674,14 +720,15 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
                                            rec_ca[p])
         # 3. who sent something (populations updated on threads have been compacted there)
         for p in range(P):
-            if T > 1 and pop_n[p] >= min_n and pop_model[p] != MODEL_SOURCE:
+            src = _is_source(pop_model[p])
+            if T > 1 and pop_n[p] >= min_n and not src:
                 continue
-            if pop_model[p] == MODEL_SOURCE and not listed[p]:  # feeds InPorts only
+            if src and not listed[p]:  # feeds InPorts only
                 nspk[p] = 0
                 counts[p] += _count_sent(pay, pop_off[p], pop_n[p])
                 continue
             nspk[p] = _compact(pay, pop_off[p], pop_n[p], spk)
-            if pop_model[p] == MODEL_SOURCE:
+            if src:
                 counts[p] += nspk[p]
         if ev_need > 0:
             _record_events(P, ev_on, pop_off, nspk, spk, pay, step, ev_t, ev_i, ev_v, ev_n)
