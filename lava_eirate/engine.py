@@ -121,15 +121,18 @@ class PoissonSource:
         self.n = V.as_count("n", n)
         lam = V.float_param("lam", lam, 0.0, PZ.LAM_MAX, n=self.n)
         self.lam = V.full(lam, self.n, np.float64)
+        self.key = int(V.generator(rng).integers(0, 2 ** 64, dtype=np.uint64))
+        self.family = None
+        self._tables = {float(x): PZ.thresholds(float(x)) for x in np.unique(self.lam)}
+        self._set_weight(weight)
+
+    def _set_weight(self, weight):
         w = V._numeric_array("weight", weight)
         if w.dtype.kind in "iu" or (w.dtype.kind == "f" and np.all(np.isfinite(w)) and np.all(w == np.rint(w))):
             w = V.int_param("weight", w, _I32.min, _I32.max, n=self.n)
         else:
             w = V.float_param("weight", w, n=self.n)
         self.weight = V.full(w, self.n, w.dtype)
-        self.key = int(V.generator(rng).integers(0, 2 ** 64, dtype=np.uint64))
-        self.family = None
-        self._tables = {float(x): PZ.thresholds(float(x)) for x in np.unique(self.lam)}
         top = np.array([self._tables[float(x)].size for x in self.lam], np.int64)  # largest count
         if self.weight.dtype.kind == "i":
             big = np.abs(self.weight) * top > _I32.max
@@ -140,10 +143,9 @@ class PoissonSource:
 
     def with_weight(self, weight) -> "PoissonSource":
         """The same source (same key: the same counts) with another ``weight``."""
-        out = PoissonSource.__new__(PoissonSource)
-        out.__dict__.update(self.__dict__)
-        PoissonSource.__init__(out, self.n, self.lam, weight, rng=np.random.default_rng(0))
-        out.key = self.key
+        import copy
+        out = copy.copy(self)   # lam, key and tables shared (never changed in place)
+        out._set_weight(weight)
         return out
 
     def payloads(self, num_steps: int, t0: int = 0) -> np.ndarray:
@@ -821,8 +823,9 @@ class _Run:
 
     def __init__(self, comp: _Compiled, spec: dict, num_steps: int, chunk_rows: int | None = None,
                  num_threads: int = 1):
-        """``chunk_rows``: the most steps one call to :meth:`steps` runs (spikes go through a
-        buffer of that many rows, then into ``s`` arrays or event lists)."""
+        """``chunk_rows``: the steps of the first call to :meth:`steps`; spikes go through a
+        buffer of at least that many rows (up to :data:`RASTER_BUFFER_BYTES`), the most
+        steps one call runs (``rec[0].shape[0]``), then into ``s`` arrays or event lists."""
         self.comp = comp
         self.threads = comp.thread_plan(num_threads)
         _launch_numba_threads()
@@ -841,6 +844,8 @@ class _Run:
         itemsize = np.dtype(comp.vdt).itemsize
         check_recording(num_steps, dense_s + itemsize * (width["u"] + width["v"] + width["a"]),
                         f"{', '.join(f'{k}: {w}' for k, w in spec.items())}")
+        if width["s"]:  # the chunk's raster buffer has room for chunks to grow (<= 8 MiB)
+            chunk_rows = max(chunk_rows, min(num_steps, RASTER_BUFFER_BYTES // width["s"]))
         self.rec = (np.zeros((chunk_rows if width["s"] else 0, width["s"]), np.int8),) + tuple(
             np.zeros((num_steps if width[var] else 0, width[var]), comp.vdt) for var in RECORDABLE[1:])
         self.spikes = {name: np.zeros((num_steps, int(comp.n[comp.index(name)])), np.int8)
@@ -995,11 +1000,8 @@ def _simulate(net, num_steps, record, state, init, progress, label, num_threads=
     comp = net.compiled()
     st = _initial_state(comp, state, init)
     from .simulators import chunk_steps
-    # the spike raster of a chunk goes through a buffer: room for chunks to grow (<= 8 MiB)
-    width_s = sum(int(comp.n[comp.index(name)]) for name, what in spec.items() if "s" in what)
-    rows = chunk_steps(num_steps, comp.N, net.num_synapses)
-    rows = max(rows, min(num_steps, RASTER_BUFFER_BYTES // max(width_s, 1)))
-    run = _Run(comp, spec, num_steps, rows, resolve_threads(num_threads, net.num_synapses))
+    run = _Run(comp, spec, num_steps, chunk_steps(num_steps, comp.N, net.num_synapses),
+               resolve_threads(num_threads, net.num_synapses))
     totals = np.zeros(len(comp.pops), np.int64)
 
     def chunk(t0, k):
@@ -1009,7 +1011,7 @@ def _simulate(net, num_steps, record, state, init, progress, label, num_threads=
             _check_finite(comp, st, run, t0 + k)
         return int(c.sum())
 
-    _run_steps(chunk, label, num_steps, comp.N, net.num_synapses, progress, rows if width_s else None)
+    _run_steps(chunk, label, num_steps, comp.N, net.num_synapses, progress, run.rec[0].shape[0] or None)
     traces = {}
     for name, what in spec.items():
         k = comp.index(name)

@@ -240,20 +240,6 @@ def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p
         _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv)
         return spikes
     lo_, re_, rp_ = vth_lo[off:off + n], ref_end[off:off + n], ref_period[off:off + n]
-    if model == MODEL_REFRACTORY:
-        # the same rules as the loop below, written with selects only, so that it vectorises
-        for i in range(n):
-            cur, vol = subthr(u_[i], v_[i], a_[i], k0[i], k1[i], k2[i])
-            held = re_[i] >= t
-            vol = v_[i] if held else vol
-            s = vol > th[i]
-            re_[i] = t + rp_[i] if s else re_[i]
-            u_[i] = cur
-            v_[i] = 0 if s else vol
-            q_[i] = s
-            spikes += s
-        _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv)
-        return spikes
     for i in range(n):
         cur, vol = subthr(u_[i], v_[i], a_[i], k0[i], k1[i], k2[i])
         if model == MODEL_REFRACTORY and re_[i] >= t:
