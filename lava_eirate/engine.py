@@ -258,9 +258,13 @@ class Network:
             (``W[post, pre]``), or a weight matrix (converted with the network's family),
             or None to feed a SpikeSource straight into ``post`` (same step, as
             RingBuffer -> LIF.a_in).
-        delays : None or 0 (Dense/Sparse), an int, or an integer array of the weights'
-            shape (dense or scipy.sparse, entries where there is no weight ignored), in
-            [0, 62]: a spike at step t arrives at step t + 1 + delay (DelayDense/DelaySparse).
+        delays : None (Dense/Sparse), or an int or an integer array of the weights' shape
+            (dense or scipy.sparse, entries where there is no weight ignored), in [0, 62]:
+            a spike at step t arrives at step t + 1 + delay (DelayDense/DelaySparse).
+            ``delays=0`` is DelayDense/DelaySparse, not Dense/Sparse: the two arrive on the
+            same step but form graded (and DelaySparse binary) sums differently, so they
+            differ where a sum leaves int32 before a negative ``weight_exp``
+            (lava/proc/dense/models.py: ``weights.dot`` vs ``calc_act``'s int64 ``np.sum``).
 
         Several connections into one population add up (as Lava's InPorts do).
         """
@@ -343,8 +347,7 @@ class Network:
         where = f"delays of {pre.name!r} -> {post.name!r}"
         checked("delays", delays)
         if np.ndim(delays) == 0 and not is_sparse(delays):
-            d = V.int_scalar(where, delays, 0, MAX_DELAY)
-            return None if d == 0 else d
+            return V.int_scalar(where, delays, 0, MAX_DELAY)
         shape = getattr(delays, "shape", np.shape(delays))
         if tuple(shape) != syn.shape:
             raise ValueError(f"{where} have shape {tuple(shape)}; expected the weights' shape {syn.shape}")
@@ -357,8 +360,7 @@ class Network:
             vals = V.int_param(where, delays, 0, MAX_DELAY)[post_i, pre_i]
         vals = vals.astype(np.uint8)
         if vals.size == 0 or np.all(vals == vals[0]):
-            d = int(vals[0]) if vals.size else 0
-            return None if d == 0 else d
+            return int(vals[0]) if vals.size else 0
         return vals
 
     # -- information -----------------------------------------------------------------------

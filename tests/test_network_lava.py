@@ -59,3 +59,27 @@ def test_float_models_match_lava_float_models(seed):
         assert np.array_equal(tr.s, lava[name].s), name
         np.testing.assert_allclose(tr.u, lava[name].u, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(tr.v, lava[name].v, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_delay_zero_is_delaydense_not_dense_where_graded_sums_wrap(sparse):
+    """delays=0 runs as DelayDense/DelaySparse, delays=None as Dense/Sparse: Lava's Dense
+    forms the graded sum in int32 (wrapping) before the right shift, DelayDense sums int32
+    products in int64 and shifts first, so with these payloads the two send different input
+    (Sparse and DelaySparse both form graded sums with scipy's int32 dot: no difference)."""
+    import scipy.sparse as sps
+    pay = np.array([[17442484, 26776513, 8568740, 0], [-7381741, 25745708, 0, 3]])
+    w = np.array([[-256, -256, -256, 0], [-256, 0, 254, -256]])
+    out = {}
+    for delays in (None, 0):
+        net = le.Network()
+        src = net.add(le.SpikeSource(pay), name="x")
+        lif = net.add(le.FixedLIF(2, 4095, 0, 2 ** 17 - 1, 0, 0), name="p")
+        syn = le.FixedSynapses(sps.csr_matrix(w) if sparse else w, weight_exp=-7, num_message_bits=24,
+                               lava_compat=True)
+        net.connect(src, lif, syn, delays=delays)
+        mine = le.simulate(net, 6)
+        lava = run_network(net, 6)
+        assert_network_equal(mine, {k: (t.s, t.u, t.v) for k, t in lava.items()})
+        out[delays] = mine["p"].u
+    assert np.array_equal(out[None], out[0]) == sparse
