@@ -469,7 +469,7 @@ class _Compiled:
                 tab_pos += p.model.rate_table().size
         self.src_data = _cat(src_parts, vdt)
         neur.append(_cat(tab_parts, np.int32) if tab_parts else np.zeros(1, np.int32))
-        neur.append((pz_key, pz_uniform, pz_lo, pz_hi, _cat(cdf_parts, np.uint64), pz_w))
+        neur.append((pz_key, pz_uniform, pz_lo, pz_hi, _cat(cdf_parts, np.uint32), pz_w))
 
         wdt = np.int16 if fixed else np.float64
         cols = {name: np.zeros(C, np.int64) for name in _CONN_COLUMNS}

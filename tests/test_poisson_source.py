@@ -74,6 +74,23 @@ def test_engine_sends_the_payloads_across_chunks_and_continued_runs(monkeypatch,
     assert np.array_equal(alone["p"].a, src.payloads(120))
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("lam", [3.0, "mixed"])
+def test_blocks_and_thread_ranges_draw_the_payloads(monkeypatch, threads, lam):
+    """n = 1000: several draw blocks, a ragged last one and thread ranges cutting blocks;
+    one table for all (threshold passes stop at a block's largest uniform) or per neuron."""
+    import lava_eirate.engine as E
+    monkeypatch.setattr(E, "THREADS_MIN_POP_NEURONS", 1)
+    rng = np.random.default_rng(8)
+    n = 1000
+    lam = rng.choice([0.05, 3.0, 60.0], n) if lam == "mixed" else lam
+    src = le.PoissonSource(n, lam, weight=3, rng=rng)
+    tr = le.simulate(_net(src), 40, record={"p": "a"}, num_threads=threads)
+    want = src.payloads(40)
+    assert np.array_equal(tr["p"].a, want)
+    assert want.max() > 3 * (5 if np.isscalar(lam) else 60)   # counts well into the tails
+
+
 def test_same_counts_in_float_and_fixed_and_as_a_spike_source():
     src = le.PoissonSource(50, 1.5, weight=2, rng=np.random.default_rng(6))
     fixed = le.simulate(_net(src), 40, record={"p": "a"})["p"].a

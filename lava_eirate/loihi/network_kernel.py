@@ -577,33 +577,80 @@ def _is_source(model):
     return model == MODEL_SOURCE or model == MODEL_POISSON
 
 
+#: Neurons of a Poisson source drawn together: their uniforms stay in L1 and the threshold
+#: passes stop at the block's largest uniform.
+_PZ_BLOCK = 256
+
+
 @njit(cache=True)
-def _poisson_send(key, t, off, n, uniform, c_lo, c_hi, cdf, w, pay, u, k):
-    """Payloads ``w[i] * k_i`` of a Poisson source (neurons ``off .. off+n-1``) at step t:
-    ``k_i`` counts the thresholds ``cdf[c_lo[i]:c_hi[i]]`` at or below the top 32 bits of
-    SplitMix64 output ``(t - 1) n + i`` (see :mod:`lava_eirate.loihi.poisson`; ``uniform``:
-    one table for all). ``u``, ``k``: scratch of at least n."""
-    q_, w_, lo_, hi_, u_, k_ = pay[off:off + n], w[off:off + n], c_lo[off:off + n], c_hi[off:off + n], u[:n], k[:n]
-    base = np.uint64(t - 1) * np.uint64(n) + np.uint64(1)
-    for i in range(n):
-        z = key + (base + np.uint64(i)) * GAMMA
+def _pz_uniforms(key, c0, m, ub):
+    """``ub[i]`` = top 32 bits of SplitMix64 output ``c0 + i`` (i < m); returns their max."""
+    umax = np.uint32(0)
+    for i in range(m):
+        z = key + (c0 + np.uint64(i)) * GAMMA
         z = (z ^ (z >> np.uint64(30))) * MIX1
         z = (z ^ (z >> np.uint64(27))) * MIX2
-        u_[i] = (z ^ (z >> np.uint64(31))) >> np.uint64(32)
-        k_[i] = 0
-    if uniform:  # threshold by threshold over all neurons: vectorises
-        for j in range(lo_[0], hi_[0]):
-            c = cdf[j]
-            for i in range(n):
-                k_[i] += u_[i] >= c
-    else:
-        for i in range(n):
-            m = 0
-            for j in range(lo_[i], hi_[i]):
-                m += u_[i] >= cdf[j]
-            k_[i] = m
-    for i in range(n):
-        q_[i] = k_[i] * w_[i]
+        x = np.uint32((z ^ (z >> np.uint64(31))) >> np.uint64(32))
+        ub[i] = x
+        umax = max(umax, x)
+    return umax
+
+
+@njit(cache=True)
+def _pz_count_shared(ub, kb, m, cdf, umax):
+    """``kb[i]`` = thresholds of ``cdf`` at or below ``ub[i]``: threshold by threshold
+    over the block (vectorises), stopping past the block's largest uniform ``umax``."""
+    for i in range(m):
+        kb[i] = 0
+    for j in range(cdf.shape[0]):
+        c = cdf[j]
+        if c > umax:
+            break
+        for i in range(m):
+            kb[i] += np.int32(1) if ub[i] >= c else np.int32(0)
+
+
+@njit(cache=True)
+def _pz_count_each(ub, kb, m, lo_, hi_, cdf):
+    """``kb[i]`` = thresholds of neuron i's own table ``cdf[lo_[i]:hi_[i]]`` at or below
+    ``ub[i]``, walked up from its start."""
+    for i in range(m):
+        j0, j1, x = lo_[i], hi_[i], ub[i]
+        j = j0
+        while j < j1 and x >= cdf[j]:
+            j += 1
+        kb[i] = j - j0
+
+
+@njit(cache=True)
+def _poisson_send(key, t, off, n, lo, hi, uniform, c_lo, c_hi, cdf, w, pay, u, k):
+    """Payloads ``w[i] * k_i`` of neurons ``lo .. hi-1`` of a Poisson source (neurons
+    ``off .. off+n-1``) at step t: ``k_i`` counts the thresholds ``cdf[c_lo[i]:c_hi[i]]``
+    (uint32, ascending) at or below the top 32 bits of SplitMix64 output ``(t - 1) n + i``
+    (see :mod:`lava_eirate.loihi.poisson`; ``uniform``: one table for all). Drawn in
+    blocks of ``_PZ_BLOCK``; ``u`` (uint32), ``k`` (int32): scratch, entries ``lo .. hi-1``."""
+    q_, w_, lo_, hi_ = pay[off:off + n], w[off:off + n], c_lo[off:off + n], c_hi[off:off + n]
+    base = np.uint64(t - 1) * np.uint64(n) + np.uint64(1)
+    shared = cdf[lo_[0]:hi_[0]] if n > 0 else cdf[:0]
+    for b0 in range(lo, hi, _PZ_BLOCK):
+        m = min(_PZ_BLOCK, hi - b0)
+        ub, kb = u[b0:b0 + m], k[b0:b0 + m]
+        umax = _pz_uniforms(key, base + np.uint64(b0), m, ub)
+        if uniform:
+            _pz_count_shared(ub, kb, m, shared, umax)
+        else:
+            _pz_count_each(ub, kb, m, lo_[b0:b0 + m], hi_[b0:b0 + m], cdf)
+    for i in range(lo, hi):
+        q_[i] = k[i] * w_[i]
+
+
+@njit(cache=True, parallel=True)
+def _poisson_threads(T, key, t, off, n, uniform, c_lo, c_hi, cdf, w, pay, u, k):
+    """:func:`_poisson_send` of a whole source on ``T`` threads, each a contiguous range of
+    its neurons (a draw depends only on ``(key, t, i)``: the same counts)."""
+    for th in prange(T):
+        _poisson_send(key, t, off, n, np.int64(th * n // T), np.int64((th + 1) * n // T), uniform, c_lo, c_hi,
+                      cdf, w, pay, u, k)
 
 
 @njit(cache=True)
@@ -659,8 +706,8 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
     for p in range(P):
         if pop_model[p] == MODEL_POISSON:
             n_pz = max(n_pz, pop_n[p])
-    pz_u = np.empty(n_pz, np.uint64)  # a Poisson source's uniforms and counts of one step
-    pz_k = np.empty(n_pz, np.int64)
+    pz_u = np.empty(n_pz, np.uint32)  # a Poisson source's uniforms and counts of one step
+    pz_k = np.empty(n_pz, np.int32)
     ev_need = 0
     listed = np.zeros(P, np.bool_)  # whose sender list is read (events, synapses)
     for p in range(P):
@@ -681,8 +728,12 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
                 d0 = src_off[p] + ((t - 1) % src_len[p]) * n
                 pay[off:off + n] = src_data[d0:d0 + n]  # slices: a vectorised copy
             elif pop_model[p] == MODEL_POISSON:
-                _poisson_send(pz_key[p], t, pop_off[p], pop_n[p], pz_uniform[p], pz_lo, pz_hi, pz_cdf, pz_w,
-                              pay, pz_u, pz_k)
+                if T > 1 and pop_n[p] >= min_n:
+                    _poisson_threads(T, pz_key[p], t, pop_off[p], pop_n[p], pz_uniform[p], pz_lo, pz_hi, pz_cdf,
+                                     pz_w, pay, pz_u, pz_k)
+                else:
+                    _poisson_send(pz_key[p], t, pop_off[p], pop_n[p], 0, pop_n[p], pz_uniform[p], pz_lo, pz_hi,
+                                  pz_cdf, pz_w, pay, pz_u, pz_k)
         # 2. neurons: gather the input of this step, update
         for p in range(P):
             if _is_source(pop_model[p]):
