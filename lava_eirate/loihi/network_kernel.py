@@ -240,19 +240,24 @@ def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p
         _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv)
         return spikes
     lo_, re_, rp_ = vth_lo[off:off + n], ref_end[off:off + n], ref_period[off:off + n]
+    if model == MODEL_REFRACTORY:  # selects only: vectorises (~2x the branchy loop below)
+        for i in range(n):
+            cur, vol = subthr(u_[i], v_[i], a_[i], k0[i], k1[i], k2[i])
+            vol = v_[i] if re_[i] >= t else vol
+            s = vol > th[i]
+            re_[i] = t + rp_[i] if s else re_[i]
+            u_[i] = cur
+            v_[i] = 0 if s else vol
+            q_[i] = s
+            spikes += s
+        _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv)
+        return spikes
     for i in range(n):
         cur, vol = subthr(u_[i], v_[i], a_[i], k0[i], k1[i], k2[i])
-        if model == MODEL_REFRACTORY and re_[i] >= t:
-            vol = v_[i]
-        if model == MODEL_TERNARY:
-            s = np.int32(vol > th[i]) - np.int32(vol < lo_[i])
-        else:
-            s = np.int32(vol > th[i])
+        s = np.int32(vol > th[i]) - np.int32(vol < lo_[i])   # ternary
         if s != 0:
             vol = 0
             spikes += 1
-            if model == MODEL_REFRACTORY:
-                re_[i] = t + rp_[i]
         u_[i] = cur
         v_[i] = vol
         q_[i] = s
