@@ -174,25 +174,25 @@ t0 = time.perf_counter()
 rng = np.random.default_rng(SEED)
 import scipy.sparse as sp
 A = sp.hstack([fixed_indegree(N, NE, CE, rng), fixed_indegree(N, NI, CI, rng)], format="csr")
-A.data = np.where(A.indices < NE, 1.0, -G).astype(np.float64)   # in units of J
+exc = A.indices < NE                            # weights in units of J: 1 (E), -G (I)
 LAM = NU_EXT * CE * DT                          # external input: Poisson counts per step
 net = le.Network()
 if FIXED:
     S = 1280.0                                     # units per mV
     jm = int(round(J * S)) >> 6                    # 2
-    A.data = (A.data * jm).astype(np.int64)
+    A.data = np.where(exc, np.int8(jm), np.int8(int(-G * jm)))   # mantissas as int8: 1 B/syn to build from
     dv = int(round(4096 * DT / TAU))
     net.add(le.FixedLIFRefractory(N, du=4095, dv=dv, vth=int(round((VTH - VR) * S)) >> 6,
                                   bias_mant=-1, bias_exp=6, refractory_period=REF), name="pop")
     net.connect("pop", "pop", le.FixedSynapses(A, weight_exp=0), delays=DELAY)
     src = le.PoissonSource(N, LAM, weight=jm, rng=rng)
 else:
-    A.data = A.data * J
+    A.data = np.where(exc, J, -G * J)
     net.add(le.FloatLIFRefractory(N, du=1.0, dv=DT / TAU, vth=VTH - VR, bias=-VR * DT / TAU,
                                   refractory_period=REF), name="pop")
     net.connect("pop", "pop", le.FloatSynapses(A), delays=DELAY)
     src = le.PoissonSource(N, LAM, weight=J, rng=rng)
-del A   # the engine keeps its own copies
+del A, exc   # the engine keeps its own copies
 net.connect(net.add(src, name="ext"), "pop")
 synapses = net.num_synapses
 le.simulate(net, 2, record={{"pop": "events"}}, num_threads=THREADS)   # JIT (cached) and flattening

@@ -150,8 +150,12 @@ def fixed_indegree(n_post: int, n_pre: int, k: int, rng, allow_autapses: bool = 
         if nbad == 0:
             break
         pre[bad] = rng.integers(0, n_pre, nbad)
-    post = np.repeat(np.arange(n_post), k)
-    return sp.csr_matrix((np.ones(n_post * k, np.int8), (post, pre.ravel())), shape=(n_post, n_pre))
+    # rows are sorted and duplicate-free: canonical CSR as it stands (no COO temporaries)
+    idx_dtype = np.int32 if max(n_pre, n_post * k) < 2 ** 31 else np.int64
+    indptr = np.arange(n_post + 1, dtype=idx_dtype) * idx_dtype(k)
+    indices = pre.astype(idx_dtype).ravel()
+    del pre
+    return sp.csr_matrix((np.ones(n_post * k, np.int8), indices, indptr), shape=(n_post, n_pre))
 
 
 def ei_balanced_weights(n: int, p: float, f_exc: float, mu_e: float, sigma_0: float, rng,

@@ -26,6 +26,11 @@ def test_fixed_indegree():
     assert np.all(np.asarray(a.sum(axis=1)).ravel() == 25)
     assert a.diagonal().sum() == 0 and a.max() == 1
     assert (a != N.fixed_indegree(300, 300, 25, np.random.default_rng(3))).nnz == 0
+    assert a.has_canonical_format and a.indices.dtype == np.int32   # built as CSR, no COO pass
+    rows = np.split(a.indices, a.indptr[1:-1])
+    assert all(np.unique(r).size == 25 for r in rows)                 # distinct partners
+    empty = N.fixed_indegree(4, 3, 0, np.random.default_rng(3))
+    assert empty.shape == (4, 3) and empty.nnz == 0
 
 
 def test_balanced_weights_give_zero_mean_input():
