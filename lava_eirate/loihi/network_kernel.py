@@ -240,7 +240,7 @@ def update_population(model, t, reset_now, off, n, ain, u, v, ref_end, p0, p1, p
         _record(off, n, row, pay, u, v, rec_s, rec_u, rec_v, cs, cu, cv)
         return spikes
     lo_, re_, rp_ = vth_lo[off:off + n], ref_end[off:off + n], ref_period[off:off + n]
-    if model == MODEL_REFRACTORY:  # selects only: vectorises (~2x the branchy loop below)
+    if model == MODEL_REFRACTORY:  # selects only, no branches: vectorises (~2x a branchy form)
         for i in range(n):
             cur, vol = subthr(u_[i], v_[i], a_[i], k0[i], k1[i], k2[i])
             vol = v_[i] if re_[i] >= t else vol

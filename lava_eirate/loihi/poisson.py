@@ -26,15 +26,16 @@ LAM_MAX = 1000.0
 
 
 def thresholds(lam: float) -> np.ndarray:
-    """``C_j`` (uint64, ascending, all < 2**32) for a Poisson(lam) count, lam in [0, LAM_MAX]."""
+    """``C_j`` (uint32, ascending) for a Poisson(lam) count, lam in [0, LAM_MAX]: the
+    dtype the engine's kernel compares the 32-bit uniforms against."""
     from scipy.stats import poisson
     if lam == 0:
-        return np.zeros(0, np.uint64)
+        return np.zeros(0, np.uint32)
     j = np.arange(int(lam + 12 * np.sqrt(lam) + 40))
     tail = np.rint(np.ldexp(poisson.sf(j, lam), 32))   # 2**32 P(X > j), rounded
     keep = tail > 0
     assert not keep[-1], "table too short"
-    return (np.uint64(1 << 32) - tail[keep].astype(np.uint64)).astype(np.uint64)
+    return (np.uint64(1 << 32) - tail[keep].astype(np.uint64)).astype(np.uint32)   # tail > 0: < 2**32
 
 
 def uniforms(key: int, t: np.ndarray, n: int) -> np.ndarray:
