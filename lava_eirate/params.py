@@ -11,6 +11,7 @@ import numpy as np
 from . import _validate as V
 from ._sparse import checked, csc_parts, is_sparse
 from .loihi import limits as L
+from .loihi import kernels as K
 from .loihi import network_kernel as NK
 from .loihi.kernels import FMT_CSC, FMT_DENSE, FMT_PACKED, PACK_MASK, PACK_SHIFT
 from .loihi.weights import (SignMode, as_sign_mode, detect_sign_mode, mantissa_range,
@@ -449,43 +450,127 @@ class FloatRate(_NeuronModel):
 
 
 def _read_weights(weights, lava_compat: bool):
-    """Return ``(matrix, is_sparse, num_cast)`` with a 2-D numeric matrix; raise on bad input."""
-    if is_sparse(checked("weights", weights)):
-        import scipy.sparse as sp
-        w = sp.csc_matrix(weights)
-        w.sum_duplicates()
-        vals = w.data
-        label = "weights (stored values)"
-    else:
-        w = V._numeric_array("weights", weights)
-        vals = w
-        label = "weights"
-    if w.ndim != 2:
-        raise ValueError(f"weights must be a 2-D matrix W[post, pre]; got shape {w.shape}")
-    if w.shape[0] < 1 or w.shape[1] < 1:
-        raise ValueError(f"weights must have at least one row and column; got shape {w.shape}")
-    if np.iscomplexobj(vals):
+    """Return ``(matrix, num_cast)`` for a dense 2-D numeric matrix; raise on bad input."""
+    w = V._numeric_array("weights", weights)
+    _check_shape(w.shape)
+    if np.iscomplexobj(w):
         raise ValueError("weights must be real integers, got complex values")
     num_cast = 0
-    if np.issubdtype(vals.dtype, np.floating):
-        bad = ~np.isfinite(vals)
+    if np.issubdtype(w.dtype, np.floating):
+        bad = ~np.isfinite(w)
         if bad.any():
-            raise ValueError(f"{label} contain {int(bad.sum())} non-finite value(s); "
+            raise ValueError(f"weights contain {int(bad.sum())} non-finite value(s); "
                              f"weight mantissas must be finite integers")
-        bad = vals != np.trunc(vals)
+        bad = w != np.trunc(w)
         num_cast = int(bad.sum())
-        if num_cast and not lava_compat:
-            v = vals[bad].flat[0]
-            raise ValueError(f"{label} contain {num_cast} non-integer value(s) (e.g. {v}); "
-                             f"weight mantissas must be integers -- quantize them first "
-                             f"(lava_eirate.float_to_fixed), or pass lava_compat=True to "
-                             f"truncate toward zero as Lava's Dense does")
-        if is_sparse(w):
-            w = w.copy()
-            w.data = np.trunc(w.data)
-        else:
-            w = np.trunc(w)
-    return w, is_sparse(w), num_cast
+        _check_cast("weights", num_cast, w[bad].flat[0] if num_cast else None, lava_compat)
+        w = np.trunc(w)
+    return w, num_cast
+
+
+def _check_shape(shape):
+    if len(shape) != 2:
+        raise ValueError(f"weights must be a 2-D matrix W[post, pre]; got shape {shape}")
+    if shape[0] < 1 or shape[1] < 1:
+        raise ValueError(f"weights must have at least one row and column; got shape {shape}")
+
+
+def _check_cast(label, num_cast, example, lava_compat):
+    if num_cast and not lava_compat:
+        raise ValueError(f"{label} contain {num_cast} non-integer value(s) (e.g. {example}); "
+                         f"weight mantissas must be integers -- quantize them first "
+                         f"(lava_eirate.float_to_fixed), or pass lava_compat=True to "
+                         f"truncate toward zero as Lava's Dense does")
+
+
+#: Stored values of a sparse matrix are converted this many at a time, so that building
+#: the synapses of a large network needs no temporaries the size of the network.
+SPARSE_CHUNK = 1 << 20
+
+
+def _canonical_sparse(weights):
+    """``weights`` as CSR or CSC with sorted, duplicate-free indices: the caller's matrix
+    itself when it already is one (it is not modified), else a converted copy whose
+    duplicates are summed in int64 (float64 for floats), so that no sum wraps in a
+    narrow dtype."""
+    import scipy.sparse as sp
+    kind = weights.dtype.kind
+    if kind == "c":
+        raise ValueError("weights must be real integers, got complex values")
+    if kind not in "biuf":
+        raise TypeError(f"weights must be a numeric matrix; got dtype {weights.dtype}")
+    _check_shape(weights.shape)
+    fmt = getattr(weights, "format", "")
+    if fmt in ("csr", "csc") and weights.has_canonical_format:
+        return weights
+    wide = weights.astype(np.float64 if kind == "f" else np.int64)
+    w = sp.csc_matrix(wide) if fmt == "csc" else sp.csr_matrix(wide)
+    w.sum_duplicates()
+    return w
+
+
+def _sparse_coords(w, k: int) -> tuple[int, int]:
+    """``(post, pre)`` of stored value ``k`` of a canonical CSR/CSC matrix."""
+    major = int(np.searchsorted(w.indptr, k, side="right")) - 1
+    minor = int(w.indices[k])
+    return (major, minor) if w.format == "csr" else (minor, major)
+
+
+def _scan_sparse(w, lava_compat):
+    """``(w_min, w_max, num_cast)`` of the stored values, implicit zeros included in the
+    extremes; raises on non-finite values, and on non-integers unless ``lava_compat``."""
+    data = _as_number(w.data)
+    w_min, w_max = (0, 0) if w.nnz < w.shape[0] * w.shape[1] else (data[0], data[0])
+    n_inf = num_cast = 0
+    example = None
+    for a in range(0, data.size, SPARSE_CHUNK):
+        v = data[a:a + SPARSE_CHUNK]
+        if v.dtype.kind == "f":
+            n_inf += int(np.count_nonzero(~np.isfinite(v)))
+            if n_inf:
+                continue
+            cast = v != np.trunc(v)
+            n = int(np.count_nonzero(cast))
+            if n and example is None:
+                example = v[np.argmax(cast)]
+            num_cast += n
+        w_min, w_max = min(w_min, v.min()), max(w_max, v.max())
+    if n_inf:
+        raise ValueError(f"weights (stored values) contain {n_inf} non-finite value(s); "
+                         f"weight mantissas must be finite integers")
+    _check_cast("weights (stored values)", num_cast, example, lava_compat)
+    return int(np.trunc(w_min)), int(np.trunc(w_max)), num_cast
+
+
+def _as_number(data):
+    """Boolean stored values as 0/1 integers (a view, no copy)."""
+    return data.view(np.uint8) if data.dtype.kind == "b" else data
+
+
+def _sparse_mantissas(w, mode, num_weight_bits):
+    """The stored values of canonical ``w`` as int16 mantissas Loihi holds (clipped to
+    ``mode``'s range, low bits dropped), converted by chunks; with ``(num_out, first_out,
+    num_truncated, num_zeroed)``: values out of range and the index of the first."""
+    lo, hi = mantissa_range(mode)
+    data = _as_number(w.data)
+    mant = np.empty(data.size, np.int16)
+    n_out = n_trunc = n_zero = 0
+    first = -1
+    for a in range(0, data.size, SPARSE_CHUNK):
+        v = data[a:a + SPARSE_CHUNK]
+        if v.dtype.kind == "f":
+            v = np.trunc(v)
+        out = (v < lo) | (v > hi)
+        n = int(np.count_nonzero(out))
+        if n and first < 0:
+            first = a + int(np.argmax(out))
+        n_out += n
+        vals = np.clip(v, lo, hi).astype(np.int32)
+        eff = truncate_mantissas(vals, mode, num_weight_bits)
+        n_trunc += int(np.count_nonzero(eff != vals))
+        n_zero += int(np.count_nonzero((eff == 0) & (v != 0)))
+        mant[a:a + SPARSE_CHUNK] = eff
+    return mant, n_out, first, n_trunc, n_zero
 
 
 class _Synapses:
@@ -529,95 +614,83 @@ class FixedSynapses(_Synapses):
     def __init__(self, weights, weight_exp=0, num_weight_bits=8, sign_mode=None,
                  num_message_bits=0, *, lava_compat=False):
         lava_compat = V.as_flag("lava_compat", lava_compat)
-        w, is_sparse, self.num_cast = _read_weights(weights, lava_compat)
+        self.sparse_input = is_sparse(checked("weights", weights))
+        if self.sparse_input:
+            w = _canonical_sparse(weights)
+            w_min, w_max, self.num_cast = _scan_sparse(w, lava_compat)
+        else:
+            w, self.num_cast = _read_weights(weights, lava_compat)
+            w_min, w_max = int(np.trunc(w.min())), int(np.trunc(w.max()))
         self.shape = tuple(int(s) for s in w.shape)
-        self.sparse_input = bool(is_sparse)
         self.weight_exp = weight_exp
         self.num_weight_bits = num_weight_bits
         self.num_message_bits = V.int_scalar("num_message_bits", num_message_bits, 0, 24)
-        if is_sparse:
-            vals = w.data
-            has_implicit_zero = w.nnz < w.shape[0] * w.shape[1]
-            w_min = min(vals.min(), 0) if (has_implicit_zero and vals.size) else (vals.min() if vals.size else 0)
-            w_max = max(vals.max(), 0) if (has_implicit_zero and vals.size) else (vals.max() if vals.size else 0)
-        else:
-            w_min, w_max = w.min(), w.max()
         mode = as_sign_mode(sign_mode)
         if mode is None:
-            mode = detect_sign_mode(int(np.trunc(w_min)), int(np.trunc(w_max)))
+            mode = detect_sign_mode(w_min, w_max)
         self.sign_mode = mode
         self.sign_mode_given = sign_mode is not None
         lo, hi = mantissa_range(mode)
 
-        vals = (w.data if is_sparse else w)
-        bad = (vals < lo) | (vals > hi)
-        n_out = int(np.count_nonzero(bad))
+        if self.sparse_input:
+            mant, n_out, k, self.num_truncated, self.num_zeroed = _sparse_mantissas(
+                w, mode, self.num_weight_bits)
+            where = lambda: ("weights[%d, %d]" % _sparse_coords(w, k), w.data[k])  # noqa: E731
+        else:
+            bad = (w < lo) | (w > hi)
+            n_out = int(np.count_nonzero(bad))
+            where = lambda: V._where("weights", w, bad)  # noqa: E731
         if n_out and not lava_compat:
-            if is_sparse:
-                coo = w.tocoo()
-                k = int(np.argmax(bad))
-                where, val = f"weights[{coo.row[k]}, {coo.col[k]}]", coo.data[k]
-            else:
-                where, val = V._where("weights", vals, bad)
+            at, val = where()
             raise ValueError(
-                f"{where} = {val} is out of range [{lo}, {hi}] for sign_mode={mode.name} "
+                f"{at} = {val} is out of range [{lo}, {hi}] for sign_mode={mode.name} "
                 f"({n_out} weight(s) out of range); pass lava_compat=True to clip as Lava's Dense does")
         self.num_clipped = n_out
+        if self.sparse_input:
+            self._store_by_pre(w.indptr, w.indices, mant, w.format == "csr")
+            return
         del bad
-        vals = np.clip(vals, lo, hi).astype(np.int32)
+        vals = np.clip(w, lo, hi).astype(np.int32)
         eff = truncate_mantissas(vals, mode, self.num_weight_bits)
         self.num_truncated = int(np.count_nonzero(eff != vals))
-        del vals     # (large networks: every copy not needed any more is freed before the next)
-        if is_sparse:
-            import scipy.sparse as sp
-            self.num_zeroed = int(np.count_nonzero((eff == 0) & (w.data != 0)))
-            mat = sp.csc_matrix((eff.astype(np.int16), w.indices.copy(), w.indptr.copy()),
-                                shape=self.shape)
-            del eff
-            mat.eliminate_zeros()
-        else:
-            self.num_zeroed = int(np.count_nonzero((eff == 0) & (np.asarray(w) != 0)))
-            mat = eff.astype(np.int16)
-            del eff
-        self._store(mat)
-
-    def _store(self, mat):
-        n_post, n_pre = self.shape
-        nnz = mat.nnz if is_sparse(mat) else int(np.count_nonzero(mat))
-        density = nnz / float(n_post * n_pre)
-        if not is_sparse(mat) and density > DENSE_STORAGE_DENSITY:
+        self.num_zeroed = int(np.count_nonzero((eff == 0) & (w != 0)))
+        del vals
+        mat = eff.astype(np.int16)
+        del eff
+        nnz = int(np.count_nonzero(mat))
+        if nnz / float(mat.size) > DENSE_STORAGE_DENSITY:
             self.fmt = FMT_DENSE
-            self.w_t = np.ascontiguousarray(mat.T, dtype=np.int16)
+            self.w_t = np.ascontiguousarray(mat.T)
             self.indptr = np.zeros(1, np.int64)
             self.indices = np.zeros(0, np.uint32)
             self.data = np.zeros(0, np.int16)
-            row_abs = np.abs(self.w_t.astype(np.int64)).sum(axis=0) if self.w_t.size else np.zeros(1)
-        else:
-            indptr, post, mant = csc_parts(mat)
-            del mat
-            self.w_t = np.zeros((0, 0), np.int16)
-            self.indptr = indptr
-            nnz = int(mant.size)
-            # |weights| summed per target, in chunks (no nnz-sized float64 temporaries)
-            row_abs = np.zeros(max(n_post, 1))
-            for a in range(0, nnz, 1 << 22):
-                row_abs[:n_post] += np.bincount(post[a:a + (1 << 22)], minlength=n_post,
-                                                weights=np.abs(mant[a:a + (1 << 22)]).astype(np.float64))
-            if n_post <= PACK_MASK + 1:
-                self.fmt = FMT_PACKED
-                self.indices = np.zeros(0, np.uint32)
-                data = mant.astype(np.int32)          # (mantissa << 23) | target, formed in place
-                del mant
-                np.left_shift(data, PACK_SHIFT, out=data)
-                np.bitwise_or(data, post.astype(np.int32, copy=False), out=data)
-                self.data = data
-            else:
-                self.fmt = FMT_CSC
-                self.indices = post.astype(np.uint32)
-                self.data = mant.astype(np.int16)
+            self.nnz = nnz
+            row_abs = np.abs(mat.astype(np.int64)).sum(axis=1)
+            self.acc_dtype = np.int32 if int(row_abs.max()) < 2 ** 31 else np.int64
+            return
+        indptr, post, mant = csc_parts(mat)
+        self._store_by_pre(indptr, post, mant, False)
+
+    def _store_by_pre(self, indptr, indices, mant, by_row):
+        """Store the nonzero synapses of a compressed ``W[post, pre]`` (CSR if ``by_row``,
+        else CSC; int16 ``mant`` its values) by presynaptic neuron, packed when the
+        targets fit in ``PACK_SHIFT`` bits."""
+        n_post, n_pre = self.shape
+        ptr = K.by_pre_indptr(indptr, indices, mant, by_row, n_pre)
+        nnz = int(ptr[-1])
+        pack = n_post <= PACK_MASK + 1
+        self.fmt = FMT_PACKED if pack else FMT_CSC
+        self.w_t = np.zeros((0, 0), np.int16)
+        self.indptr = ptr
+        packed = np.empty(nnz if pack else 0, np.int32)
+        self.indices = np.empty(0 if pack else nnz, np.uint32)
+        data = np.empty(0 if pack else nnz, np.int16)
+        row_abs = np.zeros(n_post, np.int64)
+        K.by_pre_fill(indptr, indices, mant, by_row, ptr, packed, self.indices, data, row_abs)
+        self.data = packed if pack else data
         self.nnz = nnz
         #: int32 accumulation is exact when no neuron's summed |weights| can leave int32.
-        self.acc_dtype = np.int32 if float(np.max(row_abs)) < 2 ** 31 else np.int64
+        self.acc_dtype = np.int32 if int(row_abs.max()) < 2 ** 31 else np.int64
 
     # -- validated scalars -------------------------------------------------------------
     @property

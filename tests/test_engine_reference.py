@@ -247,3 +247,79 @@ def test_chunked_run_with_progress_bar_equals_one_call(monkeypatch, capsys):
     a = le.simulate_float(fl, w, 97)
     b = le.simulate_float(fl, w, 97, progress=True)
     assert np.array_equal(a.v, b.v) and a.num_spikes == b.num_spikes
+
+
+def _as_format(dense, fmt, rng):
+    """``dense`` as a scipy matrix of format ``fmt``; "coo" splits some values into
+    duplicates and adds explicit zeros, "csr_dup" is a CSR with unsorted duplicates."""
+    if fmt in ("csr", "csc"):
+        return sp.csr_matrix(dense) if fmt == "csr" else sp.csc_matrix(dense)
+    r, c = np.nonzero(dense)
+    v = dense[r, c]
+    half = v // 2
+    z = rng.integers(0, dense.shape[0], 3), rng.integers(0, dense.shape[1], 3)
+    rows = np.concatenate([r, r, z[0]])
+    cols = np.concatenate([c, c, z[1]])
+    vals = np.concatenate([half, v - half, np.zeros(3, v.dtype)])
+    order = rng.permutation(rows.size)
+    coo = sp.coo_matrix((vals[order], (rows[order], cols[order])), shape=dense.shape)
+    if fmt == "coo":
+        return coo
+    counts = np.bincount(coo.row, minlength=dense.shape[0])   # CSR by row, unsorted, duplicates kept
+    by_row = np.argsort(coo.row, kind="stable")
+    m = sp.csr_matrix((coo.data[by_row], coo.col[by_row], np.concatenate([[0], np.cumsum(counts)])),
+                      shape=dense.shape)
+    assert not m.has_canonical_format
+    return m
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_sparse_weights_of_any_format_are_stored_by_presynaptic_neuron(data):
+    """Sparse weights in any format, converted in chunks of any size, are stored as the
+    dense path stores them (the reference's mantissas, posts ascending per presynaptic
+    neuron, zeros dropped), with the same counts; the caller's matrix is not modified."""
+    from unittest import mock
+    import lava_eirate.params as P
+    seed = data.draw(st.integers(0, 2 ** 32 - 1))
+    rng = np.random.default_rng(seed)
+    n_post, n_pre = data.draw(st.integers(1, 12)), data.draw(st.integers(1, 12))
+    lo, hi = data.draw(st.sampled_from([(-256, 255), (0, 255), (-255, 0), (-300, 300)]))
+    dense = rng.integers(lo, hi + 1, (n_post, n_pre)) * (rng.random((n_post, n_pre)) < 0.4)
+    as_float = data.draw(st.booleans())
+    fmt = data.draw(st.sampled_from(["csr", "csc", "coo", "csr_dup"]))
+    w = _as_format(dense.astype(np.float64) if as_float else dense, fmt, rng)
+    before = (w.copy(), w.format)
+    nwb = data.draw(st.integers(1, 8))
+    lava_compat = lo == -300
+    chunk = data.draw(st.sampled_from([1, 3, 7, 1 << 20]))
+    with mock.patch.object(P, "SPARSE_CHUNK", chunk):
+        syn = le.FixedSynapses(w, num_weight_bits=nwb, lava_compat=lava_compat)
+    want = le.FixedSynapses(dense, num_weight_bits=nwb, lava_compat=lava_compat)
+    eff = ref.prepare_weights(dense, None, nwb)
+    assert np.array_equal(syn.effective_weights(sparse=False), eff)
+    assert syn.sign_mode is want.sign_mode and syn.nnz == np.count_nonzero(eff)
+    for k in ("num_cast", "num_clipped", "num_truncated", "num_zeroed"):
+        assert getattr(syn, k) == getattr(want, k), k
+    by_pre = sp.csc_matrix(eff)
+    by_pre.eliminate_zeros()
+    by_pre.sort_indices()
+    assert syn.fmt == K.FMT_PACKED and np.array_equal(syn.indptr, by_pre.indptr)
+    assert np.array_equal(syn.data, (by_pre.data.astype(np.int32) << K.PACK_SHIFT) | by_pre.indices)
+    assert w.format == before[1] and (w != before[0]).nnz == 0
+
+
+def test_sparse_duplicates_are_summed_without_wrapping_and_bool_weights_count_one():
+    coo = sp.coo_matrix((np.array([100, 100], np.int8), ([0, 0], [1, 1])), shape=(2, 2))
+    syn = le.FixedSynapses(coo)            # 200 in int8 would wrap to -56
+    assert syn.effective_weights(sparse=False).tolist() == [[0, 200], [0, 0]]
+    assert syn.sign_mode is le.SignMode.EXCITATORY
+    coo = sp.coo_matrix((np.array([100, 100, 100], np.int8), ([0, 0, 0], [1, 1, 1])), shape=(2, 2))
+    with pytest.raises(ValueError, match=r"weights\[0, 1\] = 300 is out of range \[0, 255\]"):
+        le.FixedSynapses(coo)
+    b = sp.csr_matrix(np.array([[True, False], [True, True]]))
+    assert le.FixedSynapses(b).effective_weights(sparse=False).tolist() == [[1, 0], [1, 1]]
+    with pytest.raises(ValueError, match=r"weights \(stored values\) contain 1 non-integer value\(s\) \(e.g. 0.5\)"):
+        le.FixedSynapses(sp.csr_matrix(np.array([[0.5, 0.0], [1.0, 2.0]])))
+    with pytest.raises(ValueError, match=r"weights \(stored values\) contain 1 non-finite"):
+        le.FixedSynapses(sp.csr_matrix(np.array([[np.inf, 0.0], [1.0, 2.0]])))

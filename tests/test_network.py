@@ -33,6 +33,25 @@ def test_fixed_indegree():
     assert empty.shape == (4, 3) and empty.nnz == 0
 
 
+def test_fixed_indegree_draws_the_partners_of_an_int64_draw():
+    """The partners are drawn as int32 (half the memory); the network is the one the
+    Generator's default int64 draw with the same redraw rule gives."""
+    for n_post, n_pre, k, allow in ((200, 200, 150, False), (50, 3000, 40, True)):
+        rng = np.random.default_rng(11)
+        pre = rng.integers(0, n_pre, (n_post, k))
+        while True:
+            pre.sort(axis=1)
+            bad = np.zeros_like(pre, dtype=bool)
+            bad[:, 1:] = pre[:, 1:] == pre[:, :-1]
+            if not allow:
+                bad |= pre == np.arange(n_post)[:, None]
+            if not bad.any():
+                break
+            pre[bad] = rng.integers(0, n_pre, int(bad.sum()))
+        a = N.fixed_indegree(n_post, n_pre, k, np.random.default_rng(11), allow_autapses=allow)
+        assert np.array_equal(a.indices, pre.ravel()) and a.indices.dtype == np.int32
+
+
 def test_balanced_weights_give_zero_mean_input():
     n, p, f = 2000, 0.05, 0.8
     _, w, _ = N.ei_balanced_weights(n, p, f, mu_e=1.0, sigma_0=0.5, rng=np.random.default_rng(4))

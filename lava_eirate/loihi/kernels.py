@@ -127,3 +127,46 @@ def rate_fixed_output(x, shift, last, table):
             f = m & ((np.int64(1) << shift) - 1)
             y = t0 + (((np.int64(table[i + 1]) - t0) * f + (np.int64(1) << (shift - 1))) >> shift)
     return -y if x < 0 else y
+
+
+# -- synapse layouts: built from a compressed matrix in one pass per stage -------------
+@njit(cache=True)
+def by_pre_indptr(indptr, indices, mant, by_row, n_pre):
+    """``(n_pre + 1,)`` int64 offsets of each presynaptic neuron's nonzero synapses.
+
+    The matrix is compressed ``W[post, pre]``: CSR (``by_row``: ``indptr`` over posts,
+    ``indices`` the pres) or CSC (``indptr`` over pres, ``indices`` the posts), with
+    ``mant`` its stored values; zeros are not counted."""
+    ptr = np.zeros(n_pre + 1, np.int64)
+    for r in range(indptr.size - 1):
+        for k in range(indptr[r], indptr[r + 1]):
+            if mant[k] != 0:
+                ptr[(indices[k] if by_row else r) + 1] += 1
+    for c in range(n_pre):
+        ptr[c + 1] += ptr[c]
+    return ptr
+
+
+@njit(cache=True)
+def by_pre_fill(indptr, indices, mant, by_row, ptr, packed, post_out, w_out, row_abs):
+    """Place the nonzero synapses at ``ptr`` (:func:`by_pre_indptr`), posts ascending per
+    presynaptic neuron: into ``packed`` (``FMT_PACKED``) when it has room, else into
+    ``post_out``/``w_out`` (``FMT_CSC``); ``row_abs[post]`` gathers ``sum |mantissa|``."""
+    pos = ptr[:-1].copy()
+    pack = packed.size > 0
+    for r in range(indptr.size - 1):
+        for k in range(indptr[r], indptr[r + 1]):
+            m = mant[k]
+            if m != 0:
+                if by_row:
+                    pre, post = indices[k], r
+                else:
+                    pre, post = r, indices[k]
+                j = pos[pre]
+                pos[pre] = j + 1
+                if pack:
+                    packed[j] = (np.int32(m) << PACK_SHIFT) | np.int32(post)
+                else:
+                    post_out[j] = post
+                    w_out[j] = m
+                row_abs[post] += abs(np.int64(m))
