@@ -565,9 +565,15 @@ class _Compiled:
                 continue
             origin = self.delay_base if where == "delayed" else 0
             indptr, packed, dly = self._fused_list([self.conns[k] for k in ks], cols, origin)
+            # one constant delay for all: each step's sums go to one slot (no delay per synapse)
+            delay = {-1 if cols["per_syn"][k] else int(cols["delay"][k]) for k in ks}
+            per_syn = where == "delayed" and (len(delay) > 1 or -1 in delay)
+            if where == "delayed" and not per_syn:
+                dly = None
             row = dict.fromkeys(cols, 0)
             row.update(pre=pre, post=-1, fmt=FMT_PACKED, graded=graded, acc_off=origin,
-                       nslots=S if where == "delayed" else 1, stride=width, per_syn=where == "delayed")
+                       nslots=S if where == "delayed" else 1, stride=width, per_syn=per_syn,
+                       delay=0 if per_syn else min(delay))
             for key in cols:
                 cols[key] = np.append(cols[key], row[key])
             empty = np.zeros(0)

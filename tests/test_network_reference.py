@@ -184,3 +184,27 @@ def test_spike_events_equal_the_dense_raster_across_chunks(monkeypatch, buffer, 
         assert np.all(np.diff(t) >= 0)                       # in time order
     assert (ev["b"].events[2] == -1).any()
     assert np.array_equal(ev["a"].v, le.simulate(net, 400, record={"a": "v"})["a"].v)
+
+
+def test_ei_graph_with_fused_synapse_lists_matches_numpy_transcription():
+    """E -> E and E -> I at one delay share one synapse list with one slot per step; I -> E
+    and I -> I at two delays share one with a delay per synapse: both as the reference."""
+    rng = np.random.default_rng(21)
+    pops = [dict(name="E", kind="lif", n=9, du=300, dv=200, vth=900, bias_mant=rng.integers(200, 900, 9), bias_exp=3),
+            dict(name="I", kind="refractory", n=4, du=500, dv=300, vth=700, bias_mant=300, bias_exp=2,
+                 refractory_period=2)]
+    conns = []
+    for pre, post, sign, d in (("E", "E", 1, 2), ("E", "I", 1, 2), ("I", "E", -1, 1), ("I", "I", -1, 3)):
+        n_post, n_pre = (9 if post == "E" else 4), (9 if pre == "E" else 4)
+        w = sign * rng.integers(1, 120, (n_post, n_pre)) * (rng.random((n_post, n_pre)) < 0.5)
+        conns.append(dict(pre=pre, post=post, direct=False, weights=w, sparse=True, weight_exp=1,
+                          num_weight_bits=8, sign_mode=None, num_message_bits=0, delays=d))
+    spec = dict(pops=pops, conns=conns, num_steps=60, init={})
+    net = build_network(spec)
+    cols = net.compiled().conn_cols
+    fused = cols["post"] == -1
+    assert fused.sum() == 2 and sorted(cols["per_syn"][fused].tolist()) == [0, 1]
+    want = ref.run(spec)
+    assert sum(np.asarray(want[p][0]).sum() for p in "EI") > 20
+    for T in (1, 2):
+        assert_network_equal(le.simulate(net, 60, num_threads=T), want)
