@@ -19,13 +19,15 @@ Each simulator runs in its own process (peak resident memory is that process's),
   project directory per run) and the
   ``cython`` runtime (1 thread), ``PoissonInput``, in-degrees drawn with numpy;
 * lava_eirate float (``FloatLIFRefractory``: Lava's ``PyLifRefractoryModelFloat`` rules)
-  and fixed point (``FixedLIFRefractory``), one population, one connection with a
-  constant delay of 15 steps. Lava's LIF resets to 0 and leaks to 0, so v is the membrane
-  potential minus V_reset: threshold 10 mV, leak towards -10 mV (bias = -10 mV dt/tau_m).
+  and fixed point (``FixedLIFRefractory``) as the same 2-population network: E and I,
+  four connections (E->E, E->I, I->E, I->I) of one weight each, drawn as NEST's
+  ``fixed_indegree`` (multapses, autapses), all with a constant delay of 15 steps.
+  Lava's LIF resets to 0 and leaks to 0, so v is the membrane potential minus V_reset:
+  threshold 10 mV, leak towards -10 mV (bias = -10 mV dt/tau_m).
   Fixed point: 1280 units per mV, so J = 128 units = mantissa 2 << (0 + 6), -gJ =
   -10 << 6, vth = 200 << 6, dv = round(4096 dt / tau_m) = 20 (tau_m 20.48 ms, -2.4%),
   bias = -1 << 6, du = 4095. The external input is a ``PoissonSource`` (fresh
-  Poisson(C_E nu_ext dt) counts x J every step, feeding the population directly, as NEST's
+  Poisson(C_E nu_ext dt) counts x J every step, one per population, as NEST's
   poisson_generator and Brian2's PoissonInput draw every step).
 
 Reported per simulator and thread count: build s, run s per simulated second, recurrent
@@ -156,55 +158,54 @@ FIXED = {fixed}
 STEPS = int(round(SECONDS * 1000.0 / DT))
 DELAY = int(round(D / DT)) - 1          # a spike at step t arrives at t + 1 + delay
 REF = int(round(TREF / DT))
-def tiny():   # the same kinds of objects for 2 neurons: the kernels' code loaded (NEST's is at import)
-    w = le.network.fixed_indegree(2, 2, 1, np.random.default_rng(1))
-    t = le.Network()
-    if FIXED:
-        t.add(le.FixedLIFRefractory(2, du=4095, dv=20, vth=200, bias_mant=-1, bias_exp=6, refractory_period=REF), name="pop")
-        t.connect("pop", "pop", le.FixedSynapses(w.astype(np.int64), weight_exp=0), delays=DELAY)
-        t.connect(t.add(le.PoissonSource(2, 1.0, weight=1, rng=np.random.default_rng(1))), "pop")
-    else:
-        t.add(le.FloatLIFRefractory(2, du=1.0, dv=0.005, vth=10.0, bias=-0.05, refractory_period=REF), name="pop")
-        t.connect("pop", "pop", le.FloatSynapses(w.astype(np.float64)), delays=DELAY)
-        t.connect(t.add(le.PoissonSource(2, 1.0, weight=0.1, rng=np.random.default_rng(1))), "pop")
-    le.simulate(t, 2, record={{"pop": "events"}}, num_threads=THREADS)
-tiny()
+LAM = NU_EXT * CE * DT                  # external input: Poisson counts per step
+S = 1280.0                              # fixed point: units per mV
+JM = int(round(J * S)) >> 6             # J as a mantissa (<< 6): 2
+if FIXED:
+    W_E, W_I, W_EXT = JM, int(-G * JM), JM
+    SYN = lambda a: le.FixedSynapses(a, weight_exp=0)
+    LIF = lambda n: le.FixedLIFRefractory(n, du=4095, dv=int(round(4096 * DT / TAU)),
+                                          vth=int(round((VTH - VR) * S)) >> 6, bias_mant=-1,
+                                          bias_exp=6, refractory_period=REF)
+else:
+    W_E, W_I, W_EXT = J, -G * J, J
+    SYN = lambda a: le.FloatSynapses(a)
+    LIF = lambda n: le.FloatLIFRefractory(n, du=1.0, dv=DT / TAU, vth=VTH - VR,
+                                          bias=-VR * DT / TAU, refractory_period=REF)
+def brunel(ne, ni, ce, ci, rng):
+    # populations E and I; E->E, E->I, I->E, I->I each a fixed in-degree matrix (multapses
+    # and autapses allowed, as NEST's fixed_indegree) of one weight (int8 mantissas: 1 B/syn
+    # to build from), all with one delay; a Poisson source into each population
+    net = le.Network()
+    net.add(LIF(ne), name="E")
+    net.add(LIF(ni), name="I")
+    for pre, npre, k, w in (("E", ne, ce, W_E), ("I", ni, ci, W_I)):
+        for post, npost in (("E", ne), ("I", ni)):
+            a = fixed_indegree(npost, npre, k, rng, allow_autapses=True)
+            a = a if FIXED else a.astype(np.float64)
+            a.data[:] = w
+            net.connect(pre, post, SYN(a), delays=DELAY)
+            del a     # the engine keeps its own copy
+    for post, n in (("E", ne), ("I", ni)):
+        net.connect(net.add(le.PoissonSource(n, LAM, weight=W_EXT, rng=rng), name="ext_" + post), post)
+    return net
+REC = {{"E": "events", "I": "events"}}
+# the same kinds of objects for 4 neurons first: the kernels' code loaded (NEST's is at import)
+le.simulate(brunel(2, 2, 1, 1, np.random.default_rng(1)), 2, record=REC, num_threads=THREADS)
 rss_base = rss_now()
 t0 = time.perf_counter()
-rng = np.random.default_rng(SEED)
-import scipy.sparse as sp
-A = sp.hstack([fixed_indegree(N, NE, CE, rng), fixed_indegree(N, NI, CI, rng)], format="csr")
-exc = A.indices < NE                            # weights in units of J: 1 (E), -G (I)
-LAM = NU_EXT * CE * DT                          # external input: Poisson counts per step
-net = le.Network()
-if FIXED:
-    S = 1280.0                                     # units per mV
-    jm = int(round(J * S)) >> 6                    # 2
-    A.data = np.where(exc, np.int8(jm), np.int8(int(-G * jm)))   # mantissas as int8: 1 B/syn to build from
-    dv = int(round(4096 * DT / TAU))
-    net.add(le.FixedLIFRefractory(N, du=4095, dv=dv, vth=int(round((VTH - VR) * S)) >> 6,
-                                  bias_mant=-1, bias_exp=6, refractory_period=REF), name="pop")
-    net.connect("pop", "pop", le.FixedSynapses(A, weight_exp=0), delays=DELAY)
-    src = le.PoissonSource(N, LAM, weight=jm, rng=rng)
-else:
-    A.data = np.where(exc, J, -G * J)
-    net.add(le.FloatLIFRefractory(N, du=1.0, dv=DT / TAU, vth=VTH - VR, bias=-VR * DT / TAU,
-                                  refractory_period=REF), name="pop")
-    net.connect("pop", "pop", le.FloatSynapses(A), delays=DELAY)
-    src = le.PoissonSource(N, LAM, weight=J, rng=rng)
-del A, exc   # the engine keeps its own copies
-net.connect(net.add(src, name="ext"), "pop")
+net = brunel(NE, NI, CE, CI, np.random.default_rng(SEED))
 synapses = net.num_synapses
-le.simulate(net, 2, record={{"pop": "events"}}, num_threads=THREADS)   # JIT (cached) and flattening
+le.simulate(net, 2, record=REC, num_threads=THREADS)   # JIT (cached) and flattening
 build = time.perf_counter() - t0
 rss_built = rss_now()
 t1 = time.perf_counter()
-tr = le.simulate(net, STEPS, record={{"pop": "events"}}, num_threads=THREADS, progress=False)
+tr = le.simulate(net, STEPS, record=REC, num_threads=THREADS, progress=False)
 run = time.perf_counter() - t1
 comp = net.compiled()
 engine_bytes = sum(a.nbytes for a in comp.syn)
-report(build_s=build, run_s=run, spikes=int(tr["pop"].num_spikes), synapses=int(synapses),
-       engine_bytes_per_synapse=engine_bytes / synapses, rss_built=rss_built)
+report(build_s=build, run_s=run, spikes=int(tr["E"].num_spikes + tr["I"].num_spikes),
+       synapses=int(synapses), engine_bytes_per_synapse=engine_bytes / synapses, rss_built=rss_built)
 """
 
 

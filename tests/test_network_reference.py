@@ -208,3 +208,47 @@ def test_ei_graph_with_fused_synapse_lists_matches_numpy_transcription():
     assert sum(np.asarray(want[p][0]).sum() for p in "EI") > 20
     for T in (1, 2):
         assert_network_equal(le.simulate(net, 60, num_threads=T), want)
+
+
+def test_compiled_network_stores_each_synapse_once(monkeypatch):
+    """After compiling, every connection's synapse arrays are views of the network's flat
+    arrays (no second copy), a synapse object used twice is laid out once, groups above
+    FUSE_MAX_SYNAPSES stay unfused, and the run is the reference's either way."""
+    import lava_eirate.engine as E
+    rng = np.random.default_rng(5)
+    pops = [dict(name="E", kind="lif", n=12, du=300, dv=200, vth=800, bias_mant=rng.integers(200, 900, 12),
+                 bias_exp=3),
+            dict(name="I", kind="lif", n=6, du=500, dv=300, vth=700, bias_mant=300, bias_exp=2)]
+    conns = []
+    for pre, post, sign, sparse in (("E", "E", 1, True), ("E", "I", 1, True), ("I", "E", -1, False),
+                                    ("I", "I", -1, True)):
+        n_post, n_pre = (12 if post == "E" else 6), (12 if pre == "E" else 6)
+        w = sign * rng.integers(1, 120, (n_post, n_pre)) * (rng.random((n_post, n_pre)) < (0.4 if sparse else 1))
+        conns.append(dict(pre=pre, post=post, direct=False, weights=w, sparse=sparse, weight_exp=1,
+                          num_weight_bits=8, sign_mode=None, num_message_bits=0, delays=2))
+    spec = dict(pops=pops, conns=conns, num_steps=50, init={})
+    want = ref.run(spec)
+    assert sum(np.asarray(want[p][0]).sum() for p in "EI") > 20
+    monkeypatch.setattr(E, "FUSE_MAX_SYNAPSES", 0)
+    net = build_network(spec)
+    comp = net.compiled()
+    assert not comp.conn_cols["fused"].any()
+    for c in net.connections:
+        s = c.synapses
+        stored = s.w_t if s.fmt == le.loihi.kernels.FMT_DENSE else s.data
+        assert np.shares_memory(stored, comp.syn[4] if s.fmt == le.loihi.kernels.FMT_DENSE else comp.syn[1])
+        assert np.shares_memory(s.indptr, comp.syn[0])
+    assert comp.syn[1].size == sum(c.synapses.data.size for c in net.connections)
+    assert_network_equal(le.simulate(net, 50), want)
+    # one FixedSynapses object in two connections: laid out once, both read it
+    syn = net.connections[0].synapses
+    twice = le.Network()
+    twice.add(le.SpikeSource(np.random.default_rng(1).random((50, 12)) < 0.3), "src")
+    twice.add(le.FixedLIF(n=12, du=300, dv=200, vth=800), "a")
+    twice.add(le.FixedLIF(n=12, du=300, dv=200, vth=800), "b")
+    twice.connect("src", "a", syn)
+    twice.connect("src", "b", syn)
+    tc = twice.compiled()
+    assert tc.syn[1].size == syn.data.size and len(set(tc.conn_cols["syn_off"].tolist())) == 1
+    tr = le.simulate(twice, 50)
+    assert tr["a"].s.sum() > 0 and np.array_equal(tr["a"].v, tr["b"].v)

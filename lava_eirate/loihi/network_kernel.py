@@ -480,6 +480,39 @@ def _acc_threads(T, spk, nsp, p_off, graded, pay, bnd, packed, csc_idx, csc_w, w
                         fmt, n_post, lo, hi, target, base)
 
 
+@njit(cache=True, parallel=True)
+def _acc_batch_threads(T, batch, nb, t, c_pre, c_post, c_fmt, c_graded, c_nslots, c_stride, c_acc_off,
+                       c_delay, c_per_syn, c_ptr_off, c_syn_off, c_csc_off, c_wt_off, c_dly_off, c_bnd_off,
+                       pop_off, pop_n, nspk, spk, pay, bnd, packed, csc_idx, csc_w, wt, delays, acc, dtab,
+                       marker, dirty):
+    """:func:`_acc_threads` for the ``nb`` connections ``batch[:nb]`` (consecutive, none
+    staged or fused) in one parallel region, each thread taking them in order on its own
+    range of each one's posts: the additions into every entry come in the single-thread
+    order, as when each has a region of its own, without a region launch per connection.
+    ``dtab[j]``: the slot bases of per-synapse-delay connection ``batch[j]``."""
+    for th in prange(T):
+        for j in range(nb):
+            c = batch[j]
+            pre = c_pre[c]
+            nsp = nspk[pre]
+            if nsp == 0:
+                continue
+            n_post = pop_n[c_post[c]]
+            lo, hi = th * n_post // T, (th + 1) * n_post // T
+            p_off = pop_off[pre]
+            sp = spk[p_off:p_off + nsp]
+            b_ = bnd[c_bnd_off[c]:]
+            s0, k0, w0 = c_syn_off[c], c_csc_off[c], c_wt_off[c]
+            if c_per_syn[c]:
+                _acc_delayed(sp, nsp, p_off, c_graded[c], pay, b_, T + 1, th, packed[s0:], csc_idx[k0:],
+                             csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], c_fmt[c], n_post, lo, hi, acc,
+                             dtab[j], False, marker, dirty)
+            else:
+                base = c_acc_off[c] + ((t + 1 + c_delay[c]) % c_nslots[c]) * c_stride[c]
+                _acc_direct(sp, nsp, p_off, c_graded[c], pay, b_, T + 1, th, packed[s0:], csc_idx[k0:],
+                            csc_w[k0:], wt[w0:], c_fmt[c], n_post, lo, hi, acc, base)
+
+
 @njit(cache=True)
 def key_counts(packed, csc_idx, fmt, K):
     """Synapses per post (the column index of a packed or CSC list), ``(K,)`` int64."""
@@ -722,6 +755,12 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
     for c in range(C):
         if c_fmt[c] != FMT_DIRECT:
             listed[c_pre[c]] = True
+    # threaded connections that may share one parallel region per step (_acc_batch_threads)
+    batchable = np.zeros(C, np.bool_)
+    for c in range(C):
+        batchable[c] = T > 1 and c_bnd_off[c] >= 0 and c_post[c] >= 0 and not c_staged[c]
+    batch = np.zeros(C, np.int64)
+    dtab = np.zeros((C, 64), np.uint64)
     for step in range(num_steps):
         if ev_need > 0 and ev_n[0] + ev_need > ev_t.shape[0]:
             return counts, step
@@ -774,49 +813,83 @@ def run_network(t0, num_steps, pops, neur, state, conns, syn, src_data, rec, wor
                 counts[p] += nspk[p]
         if ev_need > 0:
             _record_events(P, ev_on, pop_off, nspk, spk, pay, step, ev_t, ev_i, ev_v, ev_n)
-        # 4. synapses: this step's spikes into the slots of later steps
-        for c in range(C):
-            fmt = c_fmt[c]
-            if fmt == FMT_DIRECT or c_fused[c]:
+        # 4. synapses: this step's spikes into the slots of later steps. Runs of threaded
+        # connections (not staged, not fused lists) share one parallel region.
+        nb = 0
+        for c in range(C + 1):
+            if c < C and (c_fmt[c] == FMT_DIRECT or c_fused[c] or nspk[c_pre[c]] == 0):
                 continue
-            pre = c_pre[c]
-            p_off, nsp = pop_off[pre], nspk[pre]
-            if nsp == 0:
+            if c < C and batchable[c]:
+                if c_per_syn[c]:
+                    for d in range(c_nslots[c]):
+                        dtab[nb, d] = c_acc_off[c] + ((t + 1 + d) % c_nslots[c]) * c_stride[c]
+                batch[nb] = c
+                nb += 1
                 continue
-            n_post = pop_n[c_post[c]] if c_post[c] >= 0 else acc.shape[0]
-            sp = spk[p_off:p_off + nsp]
-            ip = indptr[c_ptr_off[c]:c_ptr_off[c] + pop_n[pre] + 1]
-            s0, k0, w0 = c_syn_off[c], c_csc_off[c], c_wt_off[c]
-            par = T > 1 and c_bnd_off[c] >= 0
-            b_ = bnd[c_bnd_off[c]:] if par else bnd
-            if c_per_syn[c]:
-                ns = c_nslots[c]
-                if c_staged[c]:
-                    for d in range(ns):
-                        dbase[d] = c_stage_off[c] + d * n_post
-                    nd = _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, 1, 0, packed[s0:],
-                                      csc_idx[k0:], csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt,
-                                      n_post, 0, n_post, stage, dbase, True, marker, dirty)
-                    _flush(stage, c_stage_off[c], marker, dirty, nd, n_post, acc, c_acc_off[c],
-                           ns, t, c_lsh[c], c_rsh[c], c_wrap[c])
-                    continue
-                for d in range(ns):
-                    dbase[d] = c_acc_off[c] + ((t + 1 + d) % ns) * c_stride[c]
-                if par:
-                    _acc_threads(T, sp, nsp, p_off, c_graded[c], pay, b_, packed[s0:], csc_idx[k0:],
-                                 csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], True, fmt, n_post, acc,
-                                 0, dbase, marker, dirty)
-                else:
-                    _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, 1, 0, packed[s0:], csc_idx[k0:],
-                                 csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt, n_post, 0, n_post,
-                                 acc, dbase, False, marker, dirty)
-            else:
-                base = c_acc_off[c] + ((t + 1 + c_delay[c]) % c_nslots[c]) * c_stride[c]
-                if par:
-                    _acc_threads(T, sp, nsp, p_off, c_graded[c], pay, b_, packed[s0:], csc_idx[k0:],
-                                 csc_w[k0:], wt[w0:], delays, False, fmt, n_post, acc, base, dbase,
-                                 marker, dirty)
-                else:
-                    _acc_direct(sp, nsp, p_off, c_graded[c], pay, ip, 1, 0, packed[s0:], csc_idx[k0:],
-                                csc_w[k0:], wt[w0:], fmt, n_post, 0, n_post, acc, base)
+            if nb > 1:
+                _acc_batch_threads(T, batch, nb, t, c_pre, c_post, c_fmt, c_graded, c_nslots, c_stride,
+                                   c_acc_off, c_delay, c_per_syn, c_ptr_off, c_syn_off, c_csc_off, c_wt_off,
+                                   c_dly_off, c_bnd_off, pop_off, pop_n, nspk, spk, pay, bnd, packed,
+                                   csc_idx, csc_w, wt, delays, acc, dtab, marker, dirty)
+            elif nb == 1:
+                _acc_one(batch[0], T, t, c_pre, c_post, c_fmt, c_graded, c_lsh, c_rsh, c_wrap, c_nslots,
+                         c_stride, c_acc_off, c_delay, c_per_syn, c_staged, c_stage_off, c_ptr_off, c_syn_off,
+                         c_csc_off, c_wt_off, c_dly_off, c_bnd_off, pop_off, pop_n, nspk, spk, pay, indptr,
+                         bnd, packed, csc_idx, csc_w, wt, delays, acc, stage, dbase, marker, dirty)
+            nb = 0
+            if c < C:
+                _acc_one(c, T, t, c_pre, c_post, c_fmt, c_graded, c_lsh, c_rsh, c_wrap, c_nslots,
+                         c_stride, c_acc_off, c_delay, c_per_syn, c_staged, c_stage_off, c_ptr_off, c_syn_off,
+                         c_csc_off, c_wt_off, c_dly_off, c_bnd_off, pop_off, pop_n, nspk, spk, pay, indptr,
+                         bnd, packed, csc_idx, csc_w, wt, delays, acc, stage, dbase, marker, dirty)
     return counts, num_steps
+
+
+@njit(cache=True)
+def _acc_one(c, T, t, c_pre, c_post, c_fmt, c_graded, c_lsh, c_rsh, c_wrap, c_nslots, c_stride, c_acc_off,
+             c_delay, c_per_syn, c_staged, c_stage_off, c_ptr_off, c_syn_off, c_csc_off, c_wt_off, c_dly_off,
+             c_bnd_off, pop_off, pop_n, nspk, spk, pay, indptr, bnd, packed, csc_idx, csc_w, wt, delays, acc,
+             stage, dbase, marker, dirty):
+    """Connection (or fused list) ``c``'s synapses for this step's spikes: on ``T`` threads
+    where it has a bounds table, else on this thread."""
+    fmt = c_fmt[c]
+    pre = c_pre[c]
+    p_off, nsp = pop_off[pre], nspk[pre]
+    if nsp == 0:
+        return
+    n_post = pop_n[c_post[c]] if c_post[c] >= 0 else acc.shape[0]
+    sp = spk[p_off:p_off + nsp]
+    ip = indptr[c_ptr_off[c]:c_ptr_off[c] + pop_n[pre] + 1]
+    s0, k0, w0 = c_syn_off[c], c_csc_off[c], c_wt_off[c]
+    par = T > 1 and c_bnd_off[c] >= 0
+    b_ = bnd[c_bnd_off[c]:] if par else bnd
+    if c_per_syn[c]:
+        ns = c_nslots[c]
+        if c_staged[c]:
+            for d in range(ns):
+                dbase[d] = c_stage_off[c] + d * n_post
+            nd = _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, 1, 0, packed[s0:],
+                              csc_idx[k0:], csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt,
+                              n_post, 0, n_post, stage, dbase, True, marker, dirty)
+            _flush(stage, c_stage_off[c], marker, dirty, nd, n_post, acc, c_acc_off[c],
+                   ns, t, c_lsh[c], c_rsh[c], c_wrap[c])
+            return
+        for d in range(ns):
+            dbase[d] = c_acc_off[c] + ((t + 1 + d) % ns) * c_stride[c]
+        if par:
+            _acc_threads(T, sp, nsp, p_off, c_graded[c], pay, b_, packed[s0:], csc_idx[k0:],
+                         csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], True, fmt, n_post, acc,
+                         0, dbase, marker, dirty)
+        else:
+            _acc_delayed(sp, nsp, p_off, c_graded[c], pay, ip, 1, 0, packed[s0:], csc_idx[k0:],
+                         csc_w[k0:], wt[w0:], delays[c_dly_off[c]:], fmt, n_post, 0, n_post,
+                         acc, dbase, False, marker, dirty)
+    else:
+        base = c_acc_off[c] + ((t + 1 + c_delay[c]) % c_nslots[c]) * c_stride[c]
+        if par:
+            _acc_threads(T, sp, nsp, p_off, c_graded[c], pay, b_, packed[s0:], csc_idx[k0:],
+                         csc_w[k0:], wt[w0:], delays, False, fmt, n_post, acc, base, dbase,
+                         marker, dirty)
+        else:
+            _acc_direct(sp, nsp, p_off, c_graded[c], pay, ip, 1, 0, packed[s0:], csc_idx[k0:],
+                        csc_w[k0:], wt[w0:], fmt, n_post, 0, n_post, acc, base)
