@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as V
+from ._malloc import release_freed_memory
 from ._sparse import checked, is_sparse
 from .loihi import limits as L
 from .loihi import network_kernel as NK
@@ -66,6 +67,9 @@ THREADS_MIN_POP_NEURONS = 20_000
 #: above this many synapses stay separate: at Brunel N=12,500 (12.5M synapses from E)
 #: fusing gained ~3% per step for 2x the resident memory and 3x the peak.
 FUSE_MAX_SYNAPSES = 1 << 20
+#: Compiling a network with at least this many bytes of synapses hands the freed heap back
+#: to the system (:func:`release_freed_memory`); small ones (sweeps build many) keep it.
+TRIM_MIN_BYTES = 16 << 20
 #: Set to 1 in :func:`lava_eirate.sweep`'s worker processes (they already use the cores).
 _default_threads: int | None = None
 
@@ -590,7 +594,8 @@ class _Compiled:
         self.conn_arrays = tuple(cols[k] for k in _CONN_COLUMNS)
         self.pop_arrays = (model, off, n, reset_int, reset_off, src_off, src_len, inc_ptr, inc_conn)
         self.neur = tuple(neur)
-        release_freed_memory()
+        if sum(a.nbytes for a in self.syn) >= TRIM_MIN_BYTES:
+            release_freed_memory()
 
     def _lay_out(self, lists, cols, wdt):
         """The synapse lists as the six flat arrays the kernel reads (``indptr``, packed,
@@ -831,29 +836,6 @@ def _initial_state(comp: _Compiled, state, init) -> NetworkState:
                 arr = V.float_param(label, val, n=int(comp.n[k]))
             getattr(st, var)[sl] = arr
     return st
-
-
-def release_freed_memory() -> None:
-    """Hand memory the process has freed back to the system (glibc's ``malloc_trim``).
-
-    Building a network frees as much as it keeps (construction temporaries, synapse
-    arrays moved into the flat layout); glibc keeps freed blocks below its mmap threshold
-    in the heap, so without this the process stays ~2x the network's size (Brunel
-    N=12,500: 9.8 -> 4.9 resident B/syn once compiled). A no-op where there is no glibc."""
-    import ctypes
-    import ctypes.util
-    global _MALLOC_TRIM
-    if _MALLOC_TRIM is None:
-        try:
-            _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-            _MALLOC_TRIM.argtypes, _MALLOC_TRIM.restype = [ctypes.c_size_t], ctypes.c_int
-        except (OSError, AttributeError):  # pragma: no cover - not glibc (macOS, musl, Windows)
-            _MALLOC_TRIM = False
-    if _MALLOC_TRIM:
-        _MALLOC_TRIM(0)
-
-
-_MALLOC_TRIM = None
 
 
 def available_memory() -> int:

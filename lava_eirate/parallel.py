@@ -12,6 +12,7 @@ import functools
 import os
 
 from . import _validate as V
+from ._malloc import glibc
 from ._progress import Progress
 
 
@@ -134,11 +135,8 @@ class _KeepFreedMemory:
         mmap = env.get("MALLOC_MMAP_THRESHOLD_", str(_DEFAULT_MMAP_THRESHOLD))
         if not (trim.isdigit() and mmap.isdigit()) or int(trim) >= CHUNK_TRIM_THRESHOLD:
             return
-        try:
-            import ctypes
-            libc = ctypes.CDLL(None)
-            libc.mallopt, libc.malloc_trim
-        except (OSError, AttributeError):      # not glibc: leave the allocator alone
+        libc = glibc()
+        if libc is None:      # not glibc: leave the allocator alone
             return
         self.libc, self.restore = libc, ((_M_TRIM_THRESHOLD, int(trim)), (_M_MMAP_THRESHOLD, int(mmap)))
 

@@ -489,10 +489,10 @@ SPARSE_CHUNK = 1 << 20
 
 
 def _canonical_sparse(weights):
-    """``weights`` as CSR or CSC with sorted, duplicate-free indices: the caller's matrix
-    itself when it already is one (it is not modified), else a converted copy whose
-    duplicates are summed in int64 (float64 for floats), so that no sum wraps in a
-    narrow dtype."""
+    """``weights`` as CSR or CSC with duplicate-free indices: the caller's matrix itself
+    when it already is one, sorted or not (it is not modified, and not copied: a matrix
+    may be GBs), else a converted copy whose duplicates are summed in int64 (float64 for
+    floats), so that no sum wraps in a narrow dtype."""
     import scipy.sparse as sp
     kind = weights.dtype.kind
     if kind == "c":
@@ -501,12 +501,33 @@ def _canonical_sparse(weights):
         raise TypeError(f"weights must be a numeric matrix; got dtype {weights.dtype}")
     _check_shape(weights.shape)
     fmt = getattr(weights, "format", "")
-    if fmt in ("csr", "csc") and weights.has_canonical_format:
-        return weights
+    if fmt in ("csr", "csc"):
+        if weights.has_canonical_format or K.index_order(weights.indptr, weights.indices, True)[1]:
+            return weights
+        return _folded(weights)
     wide = weights.astype(np.float64 if kind == "f" else np.int64)
     w = sp.csc_matrix(wide) if fmt == "csc" else sp.csr_matrix(wide)
     w.sum_duplicates()
     return w
+
+
+def _folded(w):
+    """CSR/CSC ``w`` with its duplicates summed in place of the first of each (the others
+    stored zeros), sharing the caller's ``indices`` and ``indptr``: only the values are
+    new, int32 where no sum can leave it (|value| * longest segment < 2**31), else int64;
+    float64 for floats."""
+    import scipy.sparse as sp
+    data = _as_number(w.data)
+    if data.dtype.kind == "f":
+        dt = np.float64
+    else:
+        big = max(abs(int(data.min())), abs(int(data.max()))) if data.size else 0
+        longest = int(np.diff(w.indptr).max()) if w.indptr.size > 1 else 0
+        dt = np.int32 if big * longest < 2 ** 31 else np.int64
+    out = np.empty(data.size, dt)
+    K.fold_duplicates(w.indptr, w.indices, data, out)
+    cls = sp.csr_matrix if w.format == "csr" else sp.csc_matrix
+    return cls((out, w.indices, w.indptr), shape=w.shape, copy=False)
 
 
 def _sparse_coords(w, k: int) -> tuple[int, int]:
@@ -687,6 +708,8 @@ class FixedSynapses(_Synapses):
         data = np.empty(0 if pack else nnz, np.int16)
         row_abs = np.zeros(n_post, np.int64)
         K.by_pre_fill(indptr, indices, mant, by_row, ptr, packed, self.indices, data, row_abs)
+        if not by_row and not K.index_order(indptr, indices, False)[0]:  # CSC: posts in the caller's order
+            K.sort_rows_by_post(ptr, packed, self.indices, data)
         self.data = packed if pack else data
         self.nnz = nnz
         #: int32 accumulation is exact when no neuron's summed |weights| can leave int32.

@@ -265,11 +265,19 @@ def _as_format(dense, fmt, rng):
     coo = sp.coo_matrix((vals[order], (rows[order], cols[order])), shape=dense.shape)
     if fmt == "coo":
         return coo
-    counts = np.bincount(coo.row, minlength=dense.shape[0])   # CSR by row, unsorted, duplicates kept
-    by_row = np.argsort(coo.row, kind="stable")
-    m = sp.csr_matrix((coo.data[by_row], coo.col[by_row], np.concatenate([[0], np.cumsum(counts)])),
-                      shape=dense.shape)
-    assert not m.has_canonical_format
+    if fmt == "csc_shuffled":   # CSC without duplicates, each column's rows reversed
+        m = sp.csc_matrix(dense)
+        idx = m.indices.copy()
+        for j in range(m.shape[1]):
+            a, b = m.indptr[j], m.indptr[j + 1]
+            idx[a:b], m.data[a:b] = idx[a:b][::-1].copy(), m.data[a:b][::-1].copy()
+        return sp.csc_matrix((m.data, idx, m.indptr), shape=dense.shape)
+    major, minor = (coo.row, coo.col) if fmt == "csr_dup" else (coo.col, coo.row)
+    counts = np.bincount(major, minlength=dense.shape[0 if fmt == "csr_dup" else 1])   # unsorted, duplicates kept
+    by = np.argsort(major, kind="stable")
+    cls = sp.csr_matrix if fmt == "csr_dup" else sp.csc_matrix
+    m = cls((coo.data[by], minor[by], np.concatenate([[0], np.cumsum(counts)])), shape=dense.shape)
+    assert not m.has_canonical_format or not coo.nnz
     return m
 
 
@@ -287,7 +295,7 @@ def test_sparse_weights_of_any_format_are_stored_by_presynaptic_neuron(data):
     lo, hi = data.draw(st.sampled_from([(-256, 255), (0, 255), (-255, 0), (-300, 300)]))
     dense = rng.integers(lo, hi + 1, (n_post, n_pre)) * (rng.random((n_post, n_pre)) < 0.4)
     as_float = data.draw(st.booleans())
-    fmt = data.draw(st.sampled_from(["csr", "csc", "coo", "csr_dup"]))
+    fmt = data.draw(st.sampled_from(["csr", "csc", "coo", "csr_dup", "csc_dup", "csc_shuffled"]))
     w = _as_format(dense.astype(np.float64) if as_float else dense, fmt, rng)
     before = (w.copy(), w.format)
     nwb = data.draw(st.integers(1, 8))
@@ -310,6 +318,11 @@ def test_sparse_weights_of_any_format_are_stored_by_presynaptic_neuron(data):
 
 
 def test_sparse_duplicates_are_summed_without_wrapping_and_bool_weights_count_one():
+    for cls in (sp.csr_matrix, sp.csc_matrix):  # unsorted CSR/CSC duplicates: folded, not copied
+        m = cls((np.array([100, 7, 100], np.int8), np.array([1, 0, 1]), np.array([0, 3, 3])), shape=(2, 2))
+        eff = le.FixedSynapses(m).effective_weights(sparse=False)
+        want = [[7, 200], [0, 0]] if cls is sp.csr_matrix else [[7, 0], [200, 0]]
+        assert eff.tolist() == want and m.data.tolist() == [100, 7, 100] and m.indices.tolist() == [1, 0, 1]
     coo = sp.coo_matrix((np.array([100, 100], np.int8), ([0, 0], [1, 1])), shape=(2, 2))
     syn = le.FixedSynapses(coo)            # 200 in int8 would wrap to -56
     assert syn.effective_weights(sparse=False).tolist() == [[0, 200], [0, 0]]

@@ -252,3 +252,27 @@ def test_compiled_network_stores_each_synapse_once(monkeypatch):
     assert tc.syn[1].size == syn.data.size and len(set(tc.conn_cols["syn_off"].tolist())) == 1
     tr = le.simulate(twice, 50)
     assert tr["a"].s.sum() > 0 and np.array_equal(tr["a"].v, tr["b"].v)
+
+
+def test_compiling_a_large_network_trims_the_heap(monkeypatch):
+    """Networks with TRIM_MIN_BYTES of synapses or more hand freed memory back (glibc's
+    malloc_trim, where there is glibc); smaller ones do not."""
+    import lava_eirate.engine as E
+    from lava_eirate._malloc import glibc
+    calls = []
+    monkeypatch.setattr(E, "release_freed_memory", lambda: calls.append(1))
+
+    def build():
+        net = le.Network()
+        net.add(le.SpikeSource(np.ones((2, 50), bool)), "src")
+        net.add(le.FixedLIF(n=40, du=300, dv=200, vth=800), "a")
+        net.connect("src", "a", le.FixedSynapses(np.ones((40, 50), np.int64) * 3, weight_exp=0))
+        return net.compiled()
+    build()
+    assert calls == []
+    monkeypatch.setattr(E, "TRIM_MIN_BYTES", 1)
+    build()
+    assert calls == [1]
+    import ctypes.util
+    if ctypes.util.find_library("c") and "libc.so" in ctypes.util.find_library("c"):
+        assert glibc() is not None and glibc().malloc_trim(0) in (0, 1)

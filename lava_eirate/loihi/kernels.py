@@ -148,6 +148,98 @@ def by_pre_indptr(indptr, indices, mant, by_row, n_pre):
 
 
 @njit(cache=True)
+def index_order(indptr, indices, check_unique):
+    """``(ascending, duplicate_free)`` of a compressed matrix's index segments: whether
+    every segment's indices strictly ascend, and (with ``check_unique``, else reported
+    False unless ascending) whether no segment holds one twice (segments are then checked
+    on a sorted copy, one at a time)."""
+    ascending = True
+    longest = 0
+    for r in range(indptr.size - 1):
+        longest = max(longest, indptr[r + 1] - indptr[r])
+        for k in range(indptr[r] + 1, indptr[r + 1]):
+            if indices[k] <= indices[k - 1]:
+                ascending = False
+    if ascending:
+        return True, True
+    if not check_unique:
+        return False, False
+    buf = np.empty(longest, np.int64)
+    for r in range(indptr.size - 1):
+        m = indptr[r + 1] - indptr[r]
+        for k in range(m):
+            buf[k] = indices[indptr[r] + k]
+        seg = np.sort(buf[:m])
+        for k in range(1, m):
+            if seg[k] == seg[k - 1]:
+                return False, False
+    return False, True
+
+
+@njit(cache=True)
+def fold_duplicates(indptr, indices, data, out):
+    """Sum a compressed matrix's duplicate entries without moving any: ``out[k]`` is the
+    sum of ``data`` over the entries of ``k``'s segment with index ``indices[k]`` where
+    ``k`` is the first of them (in storage order), 0 at the others (stored zeros, which
+    the synapse layouts skip). Returns how many entries were folded."""
+    folded = 0
+    for r in range(indptr.size - 1):
+        a, b = indptr[r], indptr[r + 1]
+        ordered = True
+        for k in range(a + 1, b):
+            if indices[k] < indices[k - 1]:
+                ordered = False
+                break
+        if ordered:
+            first = a
+            for k in range(a, b):
+                if k > a and indices[k] == indices[first]:
+                    out[first] += data[k]
+                    out[k] = 0
+                    folded += 1
+                else:
+                    first = k
+                    out[k] = data[k]
+            continue
+        order = np.argsort(indices[a:b], kind="mergesort")  # stable: firsts stay first
+        first = a + order[0]
+        out[first] = data[first]
+        for q in range(1, b - a):
+            k = a + order[q]
+            if indices[k] == indices[first]:
+                out[first] += data[k]
+                out[k] = 0
+                folded += 1
+            else:
+                first = k
+                out[k] = data[k]
+    return folded
+
+
+@njit(cache=True)
+def sort_rows_by_post(ptr, packed, post_out, w_out):
+    """Sort each presynaptic neuron's synapses (``ptr`` offsets) by post, in place: the
+    layout :func:`by_pre_fill` makes from a matrix whose indices do not ascend."""
+    pack = packed.size > 0
+    for j in range(ptr.size - 1):
+        a, b = ptr[j], ptr[j + 1]
+        keys = (packed[a:b] & PACK_MASK) if pack else post_out[a:b].astype(np.int64)
+        done = True
+        for k in range(1, b - a):
+            if keys[k] < keys[k - 1]:
+                done = False
+                break
+        if done:
+            continue
+        order = np.argsort(keys, kind="mergesort")
+        if pack:
+            packed[a:b] = packed[a:b][order]
+        else:
+            post_out[a:b] = post_out[a:b][order]
+            w_out[a:b] = w_out[a:b][order]
+
+
+@njit(cache=True)
 def by_pre_fill(indptr, indices, mant, by_row, ptr, packed, post_out, w_out, row_abs):
     """Place the nonzero synapses at ``ptr`` (:func:`by_pre_indptr`), posts ascending per
     presynaptic neuron: into ``packed`` (``FMT_PACKED``) when it has room, else into
