@@ -626,8 +626,11 @@ class _Compiled:
                                    for a, dt in zip(place[0][2], dtypes)):
             return (*[a.ravel() for a in place[0][2]], dly)
         # one list at a time, each original dropped once copied (the flat arrays' pages are
-        # touched only as they are filled): the peak is the network plus its largest list
+        # touched only as they are filled): the peak is the network plus its largest list,
+        # once the heap that building the synapses freed is handed back
         lists.clear()
+        if sum(int(m) * np.dtype(dt).itemsize for m, dt in zip(size, dtypes)) >= TRIM_MIN_BYTES:
+            release_freed_memory()
         flat = [np.empty(m, dt) for m, dt in zip(size, dtypes)]
         while place:
             k, key, arrs = place.pop(0)

@@ -568,30 +568,49 @@ def _as_number(data):
     return data.view(np.uint8) if data.dtype.kind == "b" else data
 
 
+#: Stored-value dtypes the layout kernels read directly (numba has no float16).
+_DIRECT_DTYPES = frozenset(np.dtype(t) for t in ("i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f4", "f8"))
+
+
 def _sparse_mantissas(w, mode, num_weight_bits):
-    """The stored values of canonical ``w`` as int16 mantissas Loihi holds (clipped to
-    ``mode``'s range, low bits dropped), converted by chunks; with ``(num_out, first_out,
-    num_truncated, num_zeroed)``: values out of range and the index of the first."""
+    """The stored values of canonical ``w`` as the mantissas Loihi holds (clipped to
+    ``mode``'s range, low bits dropped), with ``(num_out, first_out, num_truncated,
+    num_zeroed)``: values out of range and the index of the first.
+
+    When every stored value already is such a mantissa (an integer in range with no low
+    bits to drop: the usual case) the caller's values are returned as they stand -- the
+    layout reads them directly, so no copy of the network's size is made; else an int16
+    copy, converted by chunks of ``SPARSE_CHUNK``."""
     lo, hi = mantissa_range(mode)
     data = _as_number(w.data)
-    mant = np.empty(data.size, np.int16)
     n_out = n_trunc = n_zero = 0
     first = -1
-    for a in range(0, data.size, SPARSE_CHUNK):
-        v = data[a:a + SPARSE_CHUNK]
-        if v.dtype.kind == "f":
-            v = np.trunc(v)
-        out = (v < lo) | (v > hi)
+    exact = data.dtype in _DIRECT_DTYPES
+    chunks = lambda: ((a, data[a:a + SPARSE_CHUNK]) for a in range(0, data.size, SPARSE_CHUNK))  # noqa: E731
+    for a, v in chunks():
+        eff, vals, out = _chunk_mantissas(v, mode, num_weight_bits, lo, hi)
         n = int(np.count_nonzero(out))
         if n and first < 0:
             first = a + int(np.argmax(out))
         n_out += n
-        vals = np.clip(v, lo, hi).astype(np.int32)
-        eff = truncate_mantissas(vals, mode, num_weight_bits)
         n_trunc += int(np.count_nonzero(eff != vals))
         n_zero += int(np.count_nonzero((eff == 0) & (v != 0)))
-        mant[a:a + SPARSE_CHUNK] = eff
+        exact = exact and bool(np.array_equal(eff, v))
+    if exact:
+        return data, n_out, first, n_trunc, n_zero
+    mant = np.empty(data.size, np.int16)
+    for a, v in chunks():
+        mant[a:a + v.size] = _chunk_mantissas(v, mode, num_weight_bits, lo, hi)[0]
     return mant, n_out, first, n_trunc, n_zero
+
+
+def _chunk_mantissas(v, mode, num_weight_bits, lo, hi):
+    """``(mantissas, clipped, out_of_range)`` of a chunk of stored values: truncated
+    toward zero and clipped to ``[lo, hi]`` (``clipped``, int32), then low bits dropped."""
+    if v.dtype.kind == "f":
+        v = np.trunc(v)
+    vals = np.clip(v, lo, hi).astype(np.int32)
+    return truncate_mantissas(vals, mode, num_weight_bits), vals, (v < lo) | (v > hi)
 
 
 class _Synapses:
@@ -694,7 +713,7 @@ class FixedSynapses(_Synapses):
 
     def _store_by_pre(self, indptr, indices, mant, by_row):
         """Store the nonzero synapses of a compressed ``W[post, pre]`` (CSR if ``by_row``,
-        else CSC; int16 ``mant`` its values) by presynaptic neuron, packed when the
+        else CSC; ``mant`` its values, integral mantissas of any numeric dtype) by presynaptic neuron, packed when the
         targets fit in ``PACK_SHIFT`` bits."""
         n_post, n_pre = self.shape
         ptr = K.by_pre_indptr(indptr, indices, mant, by_row, n_pre)

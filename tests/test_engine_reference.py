@@ -336,3 +336,34 @@ def test_sparse_duplicates_are_summed_without_wrapping_and_bool_weights_count_on
         le.FixedSynapses(sp.csr_matrix(np.array([[0.5, 0.0], [1.0, 2.0]])))
     with pytest.raises(ValueError, match=r"weights \(stored values\) contain 1 non-finite"):
         le.FixedSynapses(sp.csr_matrix(np.array([[np.inf, 0.0], [1.0, 2.0]])))
+
+
+@pytest.mark.parametrize("dtype", ["i1", "u1", "i2", "i4", "i8", "u4", "f4", "f8", "bool"])
+def test_sparse_exact_mantissas_are_read_in_place_lossy_ones_copied(dtype):
+    """Stored values that already are Loihi's mantissas (integers in range, no low bits to
+    drop) are laid out straight from the caller's array (no int16 copy of the network's
+    size); any other value makes an int16 copy. Either way the layout and counts are the
+    dense path's."""
+    import lava_eirate.params as P
+    rng = np.random.default_rng(7)
+    hi = 1 if dtype == "bool" else (100 if dtype in ("i1", "u1") else 255)
+    dense = (rng.integers(1, hi + 1, (30, 40)) * (rng.random((30, 40)) < 0.3)).astype(dtype)
+    if dtype != "bool" and dtype[0] in "if":
+        dense[:5] *= -1 if dtype[0] == "f" or dtype in ("i2", "i4", "i8") else 1
+    for nwb in (8, 3):
+        w = sp.csr_matrix(dense)
+        syn, want = le.FixedSynapses(w, num_weight_bits=nwb), le.FixedSynapses(np.asarray(dense), num_weight_bits=nwb)
+        lossless = np.array_equal(want.effective_weights(sparse=False), dense)
+        assert lossless == (nwb == 8 and syn.sign_mode is not le.SignMode.MIXED)
+        mant = P._sparse_mantissas(w, syn.sign_mode, nwb)[0]
+        assert np.shares_memory(mant, w.data) == lossless
+        assert lossless or mant.dtype == np.int16
+        assert np.array_equal(syn.effective_weights(sparse=False), want.effective_weights(sparse=False))
+        assert np.array_equal(syn.data, want.data) and np.array_equal(syn.indptr, want.indptr)
+        for k in ("num_cast", "num_clipped", "num_truncated", "num_zeroed"):
+            assert getattr(syn, k) == getattr(want, k), k
+    f = sp.csr_matrix(np.array([[0.0, 2.7], [-300.0, 1.0]]))  # lava_compat: truncated and clipped
+    syn = le.FixedSynapses(f, lava_compat=True)
+    assert syn.effective_weights(sparse=False).tolist() == [[0, 2], [-256, 0]]  # MIXED: even mantissas
+    assert (syn.num_cast, syn.num_clipped, syn.num_truncated, syn.num_zeroed) == (1, 1, 1, 1)
+    assert not np.shares_memory(P._sparse_mantissas(f, syn.sign_mode, 8)[0], f.data)

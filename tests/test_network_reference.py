@@ -262,17 +262,23 @@ def test_compiling_a_large_network_trims_the_heap(monkeypatch):
     calls = []
     monkeypatch.setattr(E, "release_freed_memory", lambda: calls.append(1))
 
-    def build():
+    def build(two=False):
         net = le.Network()
         net.add(le.SpikeSource(np.ones((2, 50), bool)), "src")
         net.add(le.FixedLIF(n=40, du=300, dv=200, vth=800), "a")
         net.connect("src", "a", le.FixedSynapses(np.ones((40, 50), np.int64) * 3, weight_exp=0))
+        if two:  # two lists are copied into the flat arrays: trimmed first as well
+            net.add(le.FixedLIF(n=40, du=300, dv=200, vth=800), "b")
+            net.connect("a", "b", le.FixedSynapses(sp.random(40, 40, 0.2, "csr", random_state=np.random.default_rng(1), data_rvs=lambda k: np.full(k, 2.0))))
         return net.compiled()
     build()
+    build(two=True)
     assert calls == []
     monkeypatch.setattr(E, "TRIM_MIN_BYTES", 1)
     build()
     assert calls == [1]
+    build(two=True)
+    assert calls == [1, 1, 1]
     import ctypes.util
     if ctypes.util.find_library("c") and "libc.so" in ctypes.util.find_library("c"):
         assert glibc() is not None and glibc().malloc_trim(0) in (0, 1)
