@@ -1,7 +1,7 @@
 """Brunel (2000) model A in NEST, Brian2 and lava_eirate: wall time per simulated second.
 
     PYTHONPATH=benchmarks python benchmarks/bench_peers.py [--n 12500] [--seconds 1]
-        [--threads 1 2] [--only nest brian2 lava_eirate] [--out ...]
+        [--threads 1 2] [--repeats 3] [--only nest brian2 lava_eirate] [--out ...]
 
 The model (Brunel 2000, J Comput Neurosci 8:183, model A; NEST's ``brunel_delta_nest``):
 N_E = 0.8 N excitatory and N_I = 0.2 N inhibitory identical LIF neurons with delta
@@ -15,8 +15,10 @@ Each simulator runs in its own process (peak resident memory is that process's),
 
 * NEST 3.10 ``iaf_psc_delta`` + ``poisson_generator``, ``fixed_indegree`` (multapses as
   NEST's default), ``local_num_threads`` = threads;
-* Brian2 ``cpp_standalone`` (OpenMP threads = threads; compile time in build; a fresh
-  project directory per run) and the
+* Brian2 ``cpp_standalone`` (OpenMP threads = threads; a fresh project directory per
+  size and thread count; build is code generation, compilation and the binary's start-up
+  and synapse creation, run is its simulation loop as Brian2 reports it,
+  ``device._last_run_time``; each repeat runs the binary again) and the
   ``cython`` runtime (1 thread), ``PoissonInput``, in-degrees drawn with numpy;
 * lava_eirate float (``FloatLIFRefractory``: Lava's ``PyLifRefractoryModelFloat`` rules)
   and fixed point (``FixedLIFRefractory``) as the same 2-population network: E and I,
@@ -30,13 +32,17 @@ Each simulator runs in its own process (peak resident memory is that process's),
   Poisson(C_E nu_ext dt) counts x J every step, one per population, as NEST's
   poisson_generator and Brian2's PoissonInput draw every step).
 
-Reported per simulator and thread count: build s, run s per simulated second, recurrent
+Each simulator times ``--repeats`` runs of ``--seconds`` (consecutive segments of one
+simulation, Brian2 standalone: the binary again); reported per simulator and thread count:
+build s, run s per simulated second (mean +- standard error of the repeats), recurrent
 synaptic events/s (spikes x 1250 targets), peak RSS (the process and any child: Brian2's
 standalone binary) per synapse, resident memory once built (construction temporaries
 freed) per synapse, both less the process's resident memory after its imports (the
 network's own memory per synapse), lava_eirate's own synapse storage per synapse, mean rate against
 the mean-field (Siegert) prediction of lava_eirate.meanfield. Peers missing from the
-environment (``pip install 'lava_eirate[peers]'``) are skipped with the reason.
+environment (``pip install 'lava_eirate[peers]'``) are skipped with the reason. Last,
+each lava_eirate row's speed-up over each peer at the same N and thread count (ratio of
+mean run times, with its standard error).
 """
 from __future__ import annotations
 
@@ -48,12 +54,14 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
+
 from _report import write_json
 
 COMMON = """
 import json, resource, sys, time
 import numpy as np
-N, SECONDS, THREADS, SEED = {n}, {seconds}, {threads}, 0
+N, SECONDS, THREADS, SEED, REPEATS = {n}, {seconds}, {threads}, 0, {repeats}
 NE = int(0.8 * N); NI = N - NE
 CE, CI = int(0.1 * NE), int(0.1 * NI)
 J, G, ETA, D, DT, TAU, VTH, VR, TREF = 0.1, 5.0, 2.0, 1.5, 0.1, 20.0, 20.0, 10.0, 2.0
@@ -93,12 +101,14 @@ nest.Prepare()
 nest.Run(0.1)  # connection infrastructure built here (NEST 3: on the first run)
 build = time.perf_counter() - t0
 rss_built = rss_now()
-t1 = time.perf_counter()
-nest.Run(SECONDS * 1000.0)
-run = time.perf_counter() - t1
+runs = []
+for _ in range(REPEATS):  # consecutive segments of SECONDS, each timed
+    t1 = time.perf_counter()
+    nest.Run(SECONDS * 1000.0)
+    runs.append(time.perf_counter() - t1)
 nest.Cleanup()
 spikes = int(nest.GetStatus(rec, "n_events")[0])
-report(build_s=build, run_s=run, spikes=spikes, synapses=int(nest.GetKernelStatus("num_connections")) - N - N,
+report(build_s=build, runs=runs, spikes=spikes, synapses=int(nest.GetKernelStatus("num_connections")) - N - N,
        rss_built=rss_built)
 """
 
@@ -135,20 +145,27 @@ if MODE == "cpp_standalone":
     t1 = time.perf_counter()
     b2.device.build(directory="{workdir}", compile=True, run=False)
     build = time.perf_counter() - t0
-    t2 = time.perf_counter()
-    b2.device.run(directory="{workdir}")
-    run = time.perf_counter() - t2
-    spikes = int(M.num_spikes)
+    runs, spikes = [], 0
+    for k in range(REPEATS):  # the binary run again (the same simulation, the same seed)
+        t2 = time.perf_counter()
+        b2.device.run(directory="{workdir}")
+        wall = time.perf_counter() - t2
+        runs.append(b2.device._last_run_time)  # its simulation loop (Brian2's last_run_info)
+        if k == 0:  # the binary's start-up and synapse creation count as build
+            build += wall - runs[0]
+        spikes += int(M.num_spikes)
     rss_built = None  # the network lives in the standalone binary: its peak is peak_rss
 else:
     net.run(1 * b2.ms)  # code generation and compilation
     build = time.perf_counter() - t0
     rss_built = rss_now()
-    t2 = time.perf_counter()
-    net.run(SECONDS * b2.second)
-    run = time.perf_counter() - t2
+    runs = []
+    for _ in range(REPEATS):
+        t2 = time.perf_counter()
+        net.run(SECONDS * b2.second)
+        runs.append(time.perf_counter() - t2)
     spikes = int(M.num_spikes)
-report(build_s=build, run_s=run, spikes=spikes, synapses=int(N * (CE + CI)), rss_built=rss_built)
+report(build_s=build, runs=runs, spikes=spikes, synapses=int(N * (CE + CI)), rss_built=rss_built)
 """
 
 LAVA_EIRATE = COMMON + """
@@ -199,12 +216,16 @@ synapses = net.num_synapses
 le.simulate(net, 2, record=REC, num_threads=THREADS)   # JIT (cached) and flattening
 build = time.perf_counter() - t0
 rss_built = rss_now()
-t1 = time.perf_counter()
-tr = le.simulate(net, STEPS, record=REC, num_threads=THREADS, progress=False)
-run = time.perf_counter() - t1
+runs, spikes, state = [], 0, None
+for _ in range(REPEATS):  # consecutive segments of SECONDS, each timed
+    t1 = time.perf_counter()
+    tr = le.simulate(net, STEPS, record=REC, state=state, num_threads=THREADS, progress=False)
+    runs.append(time.perf_counter() - t1)
+    spikes += int(tr["E"].num_spikes + tr["I"].num_spikes)
+    state = tr.final
 comp = net.compiled()
 engine_bytes = sum(a.nbytes for a in comp.syn)
-report(build_s=build, run_s=run, spikes=int(tr["E"].num_spikes + tr["I"].num_spikes),
+report(build_s=build, runs=runs, spikes=spikes,
        synapses=int(synapses), engine_bytes_per_synapse=engine_bytes / synapses, rss_built=rss_built)
 """
 
@@ -248,6 +269,8 @@ def main(argv=None):
     ap.add_argument("--seconds", type=float, default=1.0, help="simulated seconds")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--only", nargs="+", default=["nest", "brian2", "lava_eirate"])
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="timed runs of --seconds each per simulator (mean and standard error)")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per simulator run")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "bench_peers.json"))
     args = ap.parse_args(argv)
@@ -256,7 +279,7 @@ def main(argv=None):
     rows = []
     for n in args.n:
         theory = mean_field_rate(n)
-        fill = dict(n=n, seconds=args.seconds)
+        fill = dict(n=n, seconds=args.seconds, repeats=args.repeats)
         plan = []
         for T in args.threads:
             if "nest" in args.only:
@@ -280,10 +303,11 @@ def main(argv=None):
             r = run_peer(label, code, args.timeout)
             r.update(N=n, threads=T, theory_rate_hz=theory)
             if "skipped" not in r:
-                sim_s = args.seconds
-                r["run_s_per_sim_s"] = r["run_s"] / sim_s
-                r["rate_hz"] = r["spikes"] / n / sim_s
-                r["events_per_s"] = r["spikes"] * r["synapses"] / n / r["run_s"]
+                per = np.asarray(r["runs"]) / args.seconds
+                r["run_s_per_sim_s"] = float(per.mean())
+                r["run_s_per_sim_s_se"] = float(per.std(ddof=1) / np.sqrt(per.size)) if per.size > 1 else float("nan")
+                r["rate_hz"] = r["spikes"] / n / (args.seconds * per.size)
+                r["events_per_s"] = r["spikes"] * r["synapses"] / n / float(np.sum(r["runs"]))
                 r["rss_bytes_per_synapse"] = r["peak_rss"] / r["synapses"]
                 if r.get("rss_built"):
                     r["built_bytes_per_synapse"] = r["rss_built"] / r["synapses"]
@@ -294,7 +318,7 @@ def main(argv=None):
             print(f"{label:<26} T={T}: " + (r["skipped"] if "skipped" in r else
                   f"build {r['build_s']:.1f} s, run {r['run_s_per_sim_s']:.2f} s/s, {r['rate_hz']:.1f} Hz"),
                   flush=True)
-    head = (f"{'simulator':<26} {'N':>6} {'T':>2} | {'build s':>7} {'run s/sim s':>11} {'events/s':>9} | "
+    head = (f"{'simulator':<26} {'N':>6} {'T':>2} | {'build s':>7} {'run s/sim s':>13} {'events/s':>9} | "
             f"{'peak GB':>7} {'B/syn':>6} {'built':>6} {'net':>5} {'netpk':>5} | {'rate Hz':>7} {'theory':>6}")
     print()
     print(head)
@@ -304,15 +328,41 @@ def main(argv=None):
             print(f"{r['simulator']:<26} {r['N']:>6} {r['threads']:>2} | skipped: {r['skipped']}")
             continue
         print(f"{r['simulator']:<26} {r['N']:>6} {r['threads']:>2} | {r['build_s']:7.1f} "
-              f"{r['run_s_per_sim_s']:11.2f} {r['events_per_s']:9.2e} | {r['peak_rss'] / 1e9:7.2f} "
+              f"{r['run_s_per_sim_s']:6.2f} +- {r['run_s_per_sim_s_se']:4.2f} {r['events_per_s']:9.2e} | {r['peak_rss'] / 1e9:7.2f} "
               f"{r['rss_bytes_per_synapse']:6.1f} {r.get('built_bytes_per_synapse', float('nan')):6.1f} "
               f"{r.get('net_bytes_per_synapse', float('nan')):5.1f} {r['net_peak_bytes_per_synapse']:5.1f} | "
               f"{r['rate_hz']:7.1f} {r['theory_rate_hz']:6.1f}")
     print("(B/syn: peak resident bytes per recurrent synapse; built: resident once built, "
           "before the run; net / netpk: built / peak less the process's resident memory after its "
-          "imports; lava_eirate's synapse arrays: 4.0 B/syn fixed point, 12.0 float)")
-    write_json(args.out, dict(rows=rows, python=platform.python_version(), machine=platform.machine(),
-                              cpu_count=os.cpu_count(), seconds=args.seconds))
+          "imports; lava_eirate's synapse arrays: 4.0 B/syn fixed point, 12.0 float; run: mean +- "
+          f"standard error of {args.repeats} runs)")
+    ratios = speedups(rows)
+    if ratios:
+        print()
+        print(f"{'speed-up (peer run time / lava_eirate run time)':<50} {'N':>6} {'T':>2} | {'ratio':>13}")
+        for q in ratios:
+            print(f"{q['lava_eirate'] + ' vs ' + q['peer']:<50} {q['N']:>6} {q['threads']:>2} | "
+                  f"{q['ratio']:6.1f} +- {q['ratio_se']:4.1f}")
+    write_json(args.out, dict(rows=rows, speedups=ratios, python=platform.python_version(),
+                              machine=platform.machine(), cpu_count=os.cpu_count(),
+                              seconds=args.seconds, repeats=args.repeats))
+
+
+def speedups(rows):
+    """Each lava_eirate row against each peer row of the same N and thread count: the
+    ratio of mean run times, its standard error from both (first-order propagation)."""
+    ok = [r for r in rows if "skipped" not in r]
+    out = []
+    for a in (r for r in ok if r["simulator"].startswith("lava_eirate")):
+        for b in (r for r in ok if not r["simulator"].startswith("lava_eirate")):
+            if (a["N"], a["threads"]) != (b["N"], b["threads"]):
+                continue
+            ma, mb = a["run_s_per_sim_s"], b["run_s_per_sim_s"]
+            ratio = mb / ma
+            se = ratio * float(np.hypot(a["run_s_per_sim_s_se"] / ma, b["run_s_per_sim_s_se"] / mb))
+            out.append(dict(lava_eirate=a["simulator"], peer=b["simulator"], N=a["N"],
+                            threads=a["threads"], ratio=ratio, ratio_se=se))
+    return out
 
 
 if __name__ == "__main__":
