@@ -56,6 +56,7 @@ import textwrap
 
 import numpy as np
 
+from lava_eirate.analysis import ratio_of_means
 from _report import write_json
 
 COMMON = """
@@ -350,16 +351,14 @@ def main(argv=None):
 
 def speedups(rows):
     """Each lava_eirate row against each peer row of the same N and thread count: the
-    ratio of mean run times, its standard error from both (first-order propagation)."""
+    ratio of mean run times and its standard error (``analysis.ratio_of_means``)."""
     ok = [r for r in rows if "skipped" not in r]
     out = []
     for a in (r for r in ok if r["simulator"].startswith("lava_eirate")):
         for b in (r for r in ok if not r["simulator"].startswith("lava_eirate")):
             if (a["N"], a["threads"]) != (b["N"], b["threads"]):
                 continue
-            ma, mb = a["run_s_per_sim_s"], b["run_s_per_sim_s"]
-            ratio = mb / ma
-            se = ratio * float(np.hypot(a["run_s_per_sim_s_se"] / ma, b["run_s_per_sim_s_se"] / mb))
+            ratio, se = ratio_of_means(a["runs"], b["runs"])
             out.append(dict(lava_eirate=a["simulator"], peer=b["simulator"], N=a["N"],
                             threads=a["threads"], ratio=ratio, ratio_se=se))
     return out

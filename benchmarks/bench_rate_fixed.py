@@ -25,9 +25,9 @@ KEYS = ("shape_exc", "shape_inh", "weights", "dr_exc", "dr_inh", "bias_exc", "bi
 
 
 def ratio(a, b):
-    r = b.mean() / a.mean()
-    se = abs(r) * np.sqrt(a.var(ddof=1) / (a.size * a.mean() ** 2) + b.var(ddof=1) / (b.size * b.mean() ** 2))
-    return float(r - 1), float(se)
+    """(mean(b) / mean(a) - 1, its standard error)."""
+    r, se = A.ratio_of_means(a, b)
+    return r - 1, se
 
 
 _CRITICAL = {}

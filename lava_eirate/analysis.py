@@ -139,6 +139,22 @@ def auto_covariance(acts, max_lag: int = 100, offset: int = 200):
     return lags, r[lags % T] / (n * T)
 
 
+def ratio_of_means(a, b) -> tuple:
+    """``(mean(b) / mean(a), its standard error)`` for independent samples ``a`` and ``b``
+    (1-D, any sizes): first-order propagation of both means' standard errors,
+    ``|r| sqrt(var_a / (n_a mean_a^2) + var_b / (n_b mean_b^2))`` with ``ddof=1``
+    variances; the error is NaN when either sample has fewer than 2 values."""
+    a, b = np.asarray(a, float).ravel(), np.asarray(b, float).ravel()
+    if a.size < 1 or b.size < 1:
+        raise ValueError(f"ratio_of_means needs non-empty samples; got sizes {a.size} and {b.size}")
+    ma, mb = a.mean(), b.mean()
+    r = mb / ma
+    if a.size < 2 or b.size < 2:
+        return float(r), float("nan")
+    se = abs(r) * np.sqrt(a.var(ddof=1) / (a.size * ma ** 2) + b.var(ddof=1) / (b.size * mb ** 2))
+    return float(r), float(se)
+
+
 def lif_rate(j, tau_rc: float = 0.02, tau_ref: float = 0.002, amplitude: float = 1.0):
     """Rate of a LIF neuron with normalised input current ``j`` (threshold at j = 1):
     ``amplitude / (tau_ref + tau_rc log(1 + 1/(j - 1)))`` for j > 1, else 0."""

@@ -92,3 +92,18 @@ def test_soft_lif_is_smooth_and_tends_to_lif():
     assert np.all(np.diff(A.soft_lif_rate(j, sigma=0.05)) >= 0)
     np.testing.assert_allclose(A.soft_lif_rate(j[j > 1.5], sigma=1e-3), A.lif_rate(j[j > 1.5]), rtol=1e-6)
     assert A.lif_rate(0.5) == 0.0 and A.soft_lif_rate(0.5, sigma=0.2) > 0.0
+
+
+def test_ratio_of_means_propagates_both_standard_errors():
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(2.0, 0.3, 5), rng.normal(-6.0, 1.0, 9)   # unequal sizes, negative ratio
+    r, se = A.ratio_of_means(a, b)
+    assert r == pytest.approx(b.mean() / a.mean(), rel=1e-14)
+    # the same error by the delta method written with the two means' standard errors
+    sa, sb = a.std(ddof=1) / np.sqrt(a.size), b.std(ddof=1) / np.sqrt(b.size)
+    assert se == pytest.approx(abs(r) * np.hypot(sa / a.mean(), sb / b.mean()), rel=1e-12)
+    assert se > 0
+    r1, se1 = A.ratio_of_means([4.0], b)
+    assert r1 == pytest.approx(b.mean() / 4.0) and np.isnan(se1)
+    with pytest.raises(ValueError, match="non-empty"):
+        A.ratio_of_means([], b)

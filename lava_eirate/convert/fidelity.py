@@ -18,6 +18,7 @@ from functools import partial
 import numpy as np
 
 from .. import _validate as V
+from ..analysis import ratio_of_means
 
 
 @dataclass
@@ -41,13 +42,8 @@ class Fidelity:
     @staticmethod
     def _ratio(a, b):
         """(mean(b)/mean(a) - 1, its standard error) for independent samples a, b."""
-        ma, mb = a.mean(), b.mean()
-        r = mb / ma
-        n = a.size
-        if n < 2:
-            return r - 1.0, float("nan")
-        se = r * np.sqrt(a.var(ddof=1) / (n * ma ** 2) + b.var(ddof=1) / (n * mb ** 2))
-        return float(r - 1.0), float(se)
+        r, se = ratio_of_means(a, b)
+        return r - 1.0, se
 
     @property
     def rate_change(self):
